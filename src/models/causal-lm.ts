@@ -1,0 +1,61 @@
+// What generation, the server, evaluation and training see of a loaded model. Families implement
+// it; nothing above models/ depends on a family directly.
+import type { Backend } from '../backend/backend.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
+
+export interface ModelInfo {
+  /** Family id: 'llama' | 'qwen2' | 'qwen3' | 'gpt2' ... */
+  readonly arch: string;
+  readonly vocabSize: number;
+  /** Maximum context the model was trained for (sessions may use less). */
+  readonly contextLength: number;
+  readonly dim: number;
+  readonly nLayer: number;
+  /** Parameter count. */
+  readonly params: number;
+  /** BOS / EOS ids from the model file, when known. */
+  readonly bosId?: number;
+  readonly eosId?: number;
+}
+
+export interface SessionOptions {
+  /** KV-cache capacity in tokens (default: the model's context length). */
+  contextLength?: number;
+  /** Most tokens one forward call accepts (sizes the scratch buffers). Default 512. */
+  maxBatch?: number;
+}
+
+/** Logits request for a forward call. */
+export type LogitsMode = 'last' | 'all' | 'none';
+
+/** One sequence's state: its KV cache and position. Owns preallocated scratch; not thread-safe. */
+export interface Session {
+  /** Tokens currently in the KV cache (= the position of the next token). */
+  readonly pos: number;
+  readonly capacity: number;
+  /**
+   * Runs `tokens` at positions pos .. pos+n−1, appends them to the cache and returns logits:
+   * 'last' → [vocab] for the last token, 'all' → [n · vocab] row-major, 'none' → empty.
+   * The returned array is owned by the session and overwritten by the next call: copy to keep.
+   */
+  forward(tokens: ArrayLike<number>, logits?: LogitsMode): Float32Array;
+  /** Drops cache entries at positions ≥ pos (rewind for speculative decoding / edits). */
+  truncate(pos: number): void;
+  reset(): void;
+  dispose(): void;
+}
+
+export interface CausalLM {
+  readonly info: ModelInfo;
+  readonly backend: Backend;
+  /** The tokenizer stored with the model, if any. */
+  readonly tokenizer: Tokenizer | undefined;
+  newSession(opts?: SessionOptions): Session;
+  /**
+   * Runs several sessions one step together (one batched GEMM per layer): tokens[i] are appended
+   * to sessions[i]. Returns each session's last-position logits (each array owned by its session).
+   */
+  forwardBatch(sessions: readonly Session[], tokens: readonly ArrayLike<number>[]): Float32Array[];
+  /** Frees the weights. */
+  dispose(): void;
+}
