@@ -1,0 +1,120 @@
+// A trainable GPT-2-architecture transformer built from autograd ops (learned positions,
+// pre-norm LayerNorm with biases, GELU MLP, tied output head). Parameter names are GGUF tensor
+// names except that q, k, v are kept apart (`attn_q/k/v`) and fused into `attn_qkv` on export.
+import {
+  add,
+  addPositions,
+  attentionParams,
+  causalAttention,
+  crossEntropy,
+  embedding,
+  type Graph,
+  gelu,
+  type LossResult,
+  layernorm,
+  linear,
+  type ParamStore,
+  type Var,
+} from '../../autograd/index.js';
+import { ConfigError } from '../../errors.js';
+import type { Rng } from '../rng.js';
+
+export interface Gpt2TrainConfig {
+  arch: 'gpt2';
+  vocabSize: number;
+  dim: number;
+  nLayer: number;
+  nHead: number;
+  ffnDim: number;
+  contextLength: number;
+  normEps: number;
+}
+
+export function validateGpt2Config(c: Gpt2TrainConfig): void {
+  for (const name of ['vocabSize', 'dim', 'nLayer', 'nHead', 'ffnDim', 'contextLength'] as const) {
+    const v = c[name];
+    if (!Number.isInteger(v) || v <= 0 || v > 1_000_000) {
+      throw new ConfigError(`gpt2 config: ${name} must be a positive integer, got ${v}`, { field: name });
+    }
+  }
+  if (c.dim % c.nHead !== 0)
+    throw new ConfigError('gpt2 config: dim must be divisible by nHead', { field: 'nHead' });
+}
+
+export function initGpt2Params(params: ParamStore, c: Gpt2TrainConfig, rng: Rng): void {
+  validateGpt2Config(c);
+  const normal = (n: number, std: number) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = rng.normal() * std;
+    return a;
+  };
+  const ones = (n: number) => new Float32Array(n).fill(1);
+  const zeros = (n: number) => new Float32Array(n);
+  const D = c.dim;
+  const residualStd = 0.02 / Math.sqrt(2 * c.nLayer);
+  params.add(
+    { name: 'token_embd.weight', shape: [c.vocabSize, D], decay: false },
+    normal(c.vocabSize * D, 0.02),
+  );
+  params.add(
+    { name: 'position_embd.weight', shape: [c.contextLength, D], decay: false },
+    normal(c.contextLength * D, 0.01),
+  );
+  for (let l = 0; l < c.nLayer; l++) {
+    const p = `blk.${l}.`;
+    const lin = (name: string, out: number, inp: number, std: number) => {
+      params.add({ name: `${p}${name}.weight`, shape: [out, inp], decay: true }, normal(out * inp, std));
+      params.add({ name: `${p}${name}.bias`, shape: [out], decay: false }, zeros(out));
+    };
+    params.add({ name: `${p}attn_norm.weight`, shape: [D], decay: false }, ones(D));
+    params.add({ name: `${p}attn_norm.bias`, shape: [D], decay: false }, zeros(D));
+    lin('attn_q', D, D, 0.02);
+    lin('attn_k', D, D, 0.02);
+    lin('attn_v', D, D, 0.02);
+    lin('attn_output', D, D, residualStd);
+    params.add({ name: `${p}ffn_norm.weight`, shape: [D], decay: false }, ones(D));
+    params.add({ name: `${p}ffn_norm.bias`, shape: [D], decay: false }, zeros(D));
+    lin('ffn_up', c.ffnDim, D, 0.02);
+    lin('ffn_down', D, c.ffnDim, residualStd);
+  }
+  params.add({ name: 'output_norm.weight', shape: [D], decay: false }, ones(D));
+  params.add({ name: 'output_norm.bias', shape: [D], decay: false }, zeros(D));
+}
+
+export function gpt2Logits(
+  g: Graph,
+  params: ParamStore,
+  c: Gpt2TrainConfig,
+  inputs: Int32Array,
+  batch: number,
+  t: number,
+): Var {
+  const hd = c.dim / c.nHead;
+  const attn = attentionParams(batch, t, c.nHead, c.nHead, hd);
+  const w = (n: string) => params.get(n);
+  let x = embedding(g, w('token_embd.weight'), inputs, [batch * t]); // [B·T, D]
+  x = addPositions(g, x, w('position_embd.weight'), batch, t);
+  for (let l = 0; l < c.nLayer; l++) {
+    const p = `blk.${l}.`;
+    const lin = (inp: Var, name: string) => linear(g, inp, w(`${p}${name}.weight`), w(`${p}${name}.bias`));
+    let h = layernorm(g, x, w(`${p}attn_norm.weight`), w(`${p}attn_norm.bias`), c.normEps);
+    const a = causalAttention(g, lin(h, 'attn_q'), lin(h, 'attn_k'), lin(h, 'attn_v'), attn);
+    x = add(g, x, lin(a, 'attn_output'));
+    h = layernorm(g, x, w(`${p}ffn_norm.weight`), w(`${p}ffn_norm.bias`), c.normEps);
+    x = add(g, x, lin(gelu(g, lin(h, 'ffn_up')), 'ffn_down'));
+  }
+  x = layernorm(g, x, w('output_norm.weight'), w('output_norm.bias'), c.normEps);
+  return linear(g, x, w('token_embd.weight')); // [B·T, V], tied head
+}
+
+export function gpt2Loss(
+  g: Graph,
+  params: ParamStore,
+  c: Gpt2TrainConfig,
+  inputs: Int32Array,
+  targets: Int32Array,
+  batch: number,
+  t: number,
+): LossResult {
+  return crossEntropy(g, gpt2Logits(g, params, c, inputs, batch, t), targets);
+}
