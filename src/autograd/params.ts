@@ -9,6 +9,8 @@ export interface ParamSpec {
   shape: readonly number[];
   /** Apply weight decay (nanoGPT style: matrices yes; norms, biases and embeddings no). */
   decay: boolean;
+  /** A frozen parameter takes part in the forward pass but gets no gradient (LoRA's base). */
+  frozen?: boolean;
 }
 
 export class ParamStore {
@@ -21,8 +23,9 @@ export class ParamStore {
     if (this.byName.has(spec.name)) throw new ShapeError(`params: duplicate parameter ${spec.name}`);
     let n = 1;
     for (const d of spec.shape) n *= d;
-    const v = new Var(this.backend.alloc(n * 4), spec.shape, true, spec.name, true);
-    v.grad = this.backend.alloc(n * 4);
+    const trainable = spec.frozen !== true;
+    const v = new Var(this.backend.alloc(n * 4), spec.shape, trainable, spec.name, true);
+    if (trainable) v.grad = this.backend.alloc(n * 4);
     if (init !== undefined) {
       if (init.length !== n)
         throw new ShapeError(`params: ${spec.name} init has ${init.length} values, want ${n}`);
@@ -54,6 +57,22 @@ export class ParamStore {
     let n = 0;
     for (const [, v] of this.entries()) n += v.size;
     return n;
+  }
+
+  /** Elements of the parameters that receive gradients. */
+  get trainableCount(): number {
+    let n = 0;
+    for (const [, v] of this.entries()) if (v.requiresGrad) n += v.size;
+    return n;
+  }
+
+  /** Overwrites a parameter's values (e.g. from a base checkpoint). */
+  set(name: string, values: Float32Array): void {
+    const v = this.get(name);
+    if (values.length !== v.size) {
+      throw new ShapeError(`params: ${name} has ${v.size} values, got ${values.length}`);
+    }
+    this.backend.write(v.data, values);
   }
 
   /** Marks every gradient stale; the next backward overwrites instead of adding. */

@@ -40,6 +40,7 @@ export class AdamW {
     readonly config: AdamWConfig,
   ) {
     for (const [spec, p] of params.entries()) {
+      if (!p.requiresGrad) continue; // frozen: no optimiser state
       const m = backend.alloc(p.size * 4);
       const v = backend.alloc(p.size * 4);
       backend.fill(m, 0, p.size);

@@ -56,6 +56,7 @@ export function saveCheckpoint(
     const host = new Float32Array(p.size);
     be.read(p.data, host);
     model.push({ name: spec.name, dtype: 'F32', shape: spec.shape, data: f32Bytes(host) });
+    if (!p.requiresGrad) continue;
     for (const [prefix, map] of [
       ['m', trainer.optim.m],
       ['v', trainer.optim.v],
@@ -197,6 +198,7 @@ export function restoreCheckpoint(dir: string, trainer: Trainer): CheckpointStat
   const moments = new Map<string, { buf: import('../backend/backend.js').Buf; size: number }>();
   for (const [spec, p] of trainer.params.entries()) {
     params.set(spec.name, { buf: p.data, size: p.size });
+    if (!p.requiresGrad) continue;
     moments.set(`m.${spec.name}`, { buf: trainer.optim.m.get(spec.name)!, size: p.size });
     moments.set(`v.${spec.name}`, { buf: trainer.optim.v.get(spec.name)!, size: p.size });
   }

@@ -6,8 +6,10 @@ import { Graph, ParamStore } from '../autograd/index.js';
 import type { Backend } from '../backend/backend.js';
 import { LlmtsError } from '../errors.js';
 import { AdamW, type AdamWConfig } from './adamw.js';
-import { Batcher, type BatcherState, type TokenArray } from './batches.js';
-import { NETS, type NetConfig, netLoss } from './nets/index.js';
+import type { TokenArray } from './batches.js';
+import { NETS, type NetConfig } from './nets/index.js';
+import type { Adapters } from './nets/lora.js';
+import { LmObjective, type Objective } from './objective.js';
 import { Rng } from './rng.js';
 import { learningRate, type ScheduleConfig } from './schedule.js';
 
@@ -42,7 +44,7 @@ export interface StepLog {
 export interface TrainerState {
   step: number;
   optimStep: number;
-  train: BatcherState;
+  train: unknown;
   badSteps: number;
   lossMean: number;
   lossVar: number;
@@ -54,13 +56,20 @@ export class TrainingAbortedError extends LlmtsError {
   }
 }
 
+/** How a run builds its parameters (default: fresh initialisation) and what it optimises. */
+export interface TrainerSetup {
+  /** Creates the parameters (load a base, freeze it, add adapters...); returns the adapters. */
+  init?(params: ParamStore, rng: Rng): Adapters | undefined;
+  objective?: Objective;
+}
+
 export class Trainer {
   readonly params: ParamStore;
   readonly optim: AdamW;
   readonly graph: Graph;
+  readonly adapters: Adapters | undefined;
+  readonly objective: Objective;
   step = 0;
-  private readonly train: Batcher;
-  private readonly val: TokenArray;
   private badSteps = 0;
   private lossMean = 0;
   private lossVar = 0;
@@ -70,16 +79,30 @@ export class Trainer {
   constructor(
     readonly backend: Backend,
     readonly config: TrainConfig,
-    trainTokens: TokenArray,
-    valTokens: TokenArray,
+    trainTokens: TokenArray | undefined,
+    valTokens: TokenArray | undefined,
+    setup: TrainerSetup = {},
   ) {
     NETS[config.net.arch].validate(config.net);
     this.params = new ParamStore(backend);
-    NETS[config.net.arch].init(this.params, config.net, new Rng(config.seed));
+    const rng = new Rng(config.seed);
+    if (setup.init !== undefined) this.adapters = setup.init(this.params, rng);
+    else NETS[config.net.arch].init(this.params, config.net, rng);
     this.optim = new AdamW(backend, this.params, config.optim);
     this.graph = new Graph(backend);
-    this.train = new Batcher(trainTokens, config.batchSize, config.blockSize, config.seed + 1);
-    this.val = valTokens;
+    if (setup.objective !== undefined) this.objective = setup.objective;
+    else {
+      if (trainTokens === undefined || valTokens === undefined)
+        throw new LlmtsError('training', 'no training data');
+      this.objective = new LmObjective(
+        config.net,
+        trainTokens,
+        valTokens,
+        config.batchSize,
+        config.blockSize,
+        config.seed,
+      );
+    }
   }
 
   /** One optimiser step (gradAccum micro-batches). */
@@ -90,9 +113,8 @@ export class Trainer {
     this.params.zeroGrad();
     let lossSum = 0;
     for (let micro = 0; micro < c.gradAccum; micro++) {
-      const b = this.train.next();
       this.graph.reset();
-      const res = netLoss(this.graph, this.params, c.net, b.inputs, b.targets, b.batch, b.t);
+      const res = this.objective.loss(this.graph, this.params, this.adapters);
       let value = res.value;
       if (this.injectNaN) {
         value = Number.NaN;
@@ -107,7 +129,7 @@ export class Trainer {
       loss,
       lr,
       gradNorm: 0,
-      tokens: c.batchSize * c.blockSize * c.gradAccum,
+      tokens: this.objective.tokensPerBatch * c.gradAccum,
       ms: 0,
     };
     if (!Number.isFinite(loss)) {
@@ -143,25 +165,16 @@ export class Trainer {
 
   /** Mean validation loss over `evalBatches` batches drawn with a fixed seed (same every call). */
   evaluate(): number {
-    const c = this.config;
-    const batcher = new Batcher(this.val, c.batchSize, c.blockSize, c.seed + 2);
-    let sum = 0;
-    for (let i = 0; i < c.evalBatches; i++) {
-      const b = batcher.next();
-      this.graph.reset();
-      sum += this.graph.noGrad(
-        () => netLoss(this.graph, this.params, c.net, b.inputs, b.targets, b.batch, b.t).value,
-      );
-    }
+    const v = this.objective.evaluate(this.graph, this.params, this.adapters, this.config.evalBatches);
     this.graph.reset();
-    return sum / c.evalBatches;
+    return v;
   }
 
   state(): TrainerState {
     return {
       step: this.step,
       optimStep: this.optim.step,
-      train: this.train.state(),
+      train: this.objective.state(),
       badSteps: this.badSteps,
       lossMean: this.lossMean,
       lossVar: this.lossVar,
@@ -171,7 +184,7 @@ export class Trainer {
   restore(st: TrainerState): void {
     this.step = st.step;
     this.optim.step = st.optimStep;
-    this.train.restore(st.train);
+    this.objective.restore(st.train);
     this.badSteps = st.badSteps;
     this.lossMean = st.lossMean;
     this.lossVar = st.lossVar;

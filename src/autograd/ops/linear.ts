@@ -32,7 +32,7 @@ export function linear(g: Graph, x: Var, w: Var, b: Var | null = null): Var {
       const t = g.gradTarget(w);
       be.matmul(t.buf, dy, x.data, { m: outF, n: inF, k: n, transA: true, accumulate: t.accumulate });
     }
-    if (b !== null && b.requiresGrad) {
+    if (b?.requiresGrad) {
       // db[out] (+)= Σ_rows dy: a [1, N] · [N, out] product with a ones vector.
       const ones = g.scratch(n);
       be.fill(ones, 1, n);

@@ -21,7 +21,7 @@ export function rmsnorm(g: Graph, x: Var, w: Var | null, eps: number): Var {
     if (!y.gradLive) return;
     // The kernel overwrites dx and adds into dw.
     let dw = null;
-    if (w !== null && w.requiresGrad) {
+    if (w?.requiresGrad) {
       const t = g.gradTarget(w);
       if (!t.accumulate) be.fill(t.buf, 0, w.size);
       dw = t.buf;

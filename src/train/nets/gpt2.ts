@@ -18,6 +18,7 @@ import {
 } from '../../autograd/index.js';
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../rng.js';
+import { type Adapters, project } from './lora.js';
 
 export interface Gpt2TrainConfig {
   arch: 'gpt2';
@@ -88,6 +89,7 @@ export function gpt2Logits(
   inputs: Int32Array,
   batch: number,
   t: number,
+  adapters?: Adapters,
 ): Var {
   const hd = c.dim / c.nHead;
   const attn = attentionParams(batch, t, c.nHead, c.nHead, hd);
@@ -96,7 +98,8 @@ export function gpt2Logits(
   x = addPositions(g, x, w('position_embd.weight'), batch, t);
   for (let l = 0; l < c.nLayer; l++) {
     const p = `blk.${l}.`;
-    const lin = (inp: Var, name: string) => linear(g, inp, w(`${p}${name}.weight`), w(`${p}${name}.bias`));
+    const lin = (inp: Var, name: string) =>
+      project(g, params, adapters, inp, `${p}${name}.weight`, `${p}${name}.bias`);
     let h = layernorm(g, x, w(`${p}attn_norm.weight`), w(`${p}attn_norm.bias`), c.normEps);
     const a = causalAttention(g, lin(h, 'attn_q'), lin(h, 'attn_k'), lin(h, 'attn_v'), attn);
     x = add(g, x, lin(a, 'attn_output'));
@@ -115,6 +118,7 @@ export function gpt2Loss(
   targets: Int32Array,
   batch: number,
   t: number,
+  adapters?: Adapters,
 ): LossResult {
-  return crossEntropy(g, gpt2Logits(g, params, c, inputs, batch, t), targets);
+  return crossEntropy(g, gpt2Logits(g, params, c, inputs, batch, t, adapters), targets);
 }

@@ -4,6 +4,7 @@ import { crossEntropy } from '../../autograd/index.js';
 import type { Rng } from '../rng.js';
 import { type Gpt2TrainConfig, gpt2Logits, initGpt2Params, validateGpt2Config } from './gpt2.js';
 import { initLlamaParams, type LlamaTrainConfig, llamaLogits, validateLlamaConfig } from './llama.js';
+import type { Adapters } from './lora.js';
 
 export type NetConfig = LlamaTrainConfig | Gpt2TrainConfig;
 export type { Gpt2TrainConfig, LlamaTrainConfig };
@@ -12,19 +13,27 @@ export interface Net {
   validate(c: NetConfig): void;
   init(params: ParamStore, c: NetConfig, rng: Rng): void;
   /** Logits [B·T, V]. */
-  logits(g: Graph, params: ParamStore, c: NetConfig, inputs: Int32Array, batch: number, t: number): Var;
+  logits(
+    g: Graph,
+    params: ParamStore,
+    c: NetConfig,
+    inputs: Int32Array,
+    batch: number,
+    t: number,
+    adapters?: Adapters,
+  ): Var;
 }
 
 export const NETS: Readonly<Record<NetConfig['arch'], Net>> = {
   llama: {
     validate: (c) => validateLlamaConfig(c as LlamaTrainConfig),
     init: (p, c, r) => initLlamaParams(p, c as LlamaTrainConfig, r),
-    logits: (g, p, c, i, b, t) => llamaLogits(g, p, c as LlamaTrainConfig, i, b, t),
+    logits: (g, p, c, i, b, t, a) => llamaLogits(g, p, c as LlamaTrainConfig, i, b, t, a),
   },
   gpt2: {
     validate: (c) => validateGpt2Config(c as Gpt2TrainConfig),
     init: (p, c, r) => initGpt2Params(p, c as Gpt2TrainConfig, r),
-    logits: (g, p, c, i, b, t) => gpt2Logits(g, p, c as Gpt2TrainConfig, i, b, t),
+    logits: (g, p, c, i, b, t, a) => gpt2Logits(g, p, c as Gpt2TrainConfig, i, b, t, a),
   },
 };
 
@@ -37,6 +46,7 @@ export function netLoss(
   targets: Int32Array,
   batch: number,
   t: number,
+  adapters?: Adapters,
 ): LossResult {
-  return crossEntropy(g, NETS[c.arch].logits(g, params, c, inputs, batch, t), targets);
+  return crossEntropy(g, NETS[c.arch].logits(g, params, c, inputs, batch, t, adapters), targets);
 }

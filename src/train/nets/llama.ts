@@ -19,6 +19,7 @@ import {
 } from '../../autograd/index.js';
 import { ConfigError } from '../../errors.js';
 import type { Rng } from '../rng.js';
+import { type Adapters, project } from './lora.js';
 
 export interface LlamaTrainConfig {
   arch: 'llama';
@@ -129,6 +130,7 @@ export function llamaLogits(
   inputs: Int32Array,
   batch: number,
   t: number,
+  adapters?: Adapters,
 ): Var {
   const hd = c.dim / c.nHead;
   const positions = blockPositions(batch, t);
@@ -136,17 +138,18 @@ export function llamaLogits(
   let x = embedding(g, params.get('token_embd.weight'), inputs, [batch * t]); // [B·T, D]
   for (let l = 0; l < c.nLayer; l++) {
     const p = (n: string) => params.get(`blk.${l}.${n}.weight`);
+    const proj = (inp: Var, n: string) => project(g, params, adapters, inp, `blk.${l}.${n}.weight`);
     let h = rmsnorm(g, x, p('attn_norm'), c.normEps);
-    let q = linear(g, h, p('attn_q')); // [B·T, H·hd]
-    let k = linear(g, h, p('attn_k')); // [B·T, Hkv·hd]
-    const v = linear(g, h, p('attn_v'));
+    let q = proj(h, 'attn_q'); // [B·T, H·hd]
+    let k = proj(h, 'attn_k'); // [B·T, Hkv·hd]
+    const v = proj(h, 'attn_v');
     q = rope(g, q, { heads: c.nHead, headDim: hd, theta: c.ropeTheta, neox: false, positions });
     k = rope(g, k, { heads: c.nKvHead, headDim: hd, theta: c.ropeTheta, neox: false, positions });
     const a = causalAttention(g, q, k, v, attn); // [B·T, H·hd]
-    x = add(g, x, linear(g, a, p('attn_output')));
+    x = add(g, x, proj(a, 'attn_output'));
     h = rmsnorm(g, x, p('ffn_norm'), c.normEps);
-    const m = swiglu(g, linear(g, h, p('ffn_gate')), linear(g, h, p('ffn_up'))); // [B·T, F]
-    x = add(g, x, linear(g, m, p('ffn_down')));
+    const m = swiglu(g, proj(h, 'ffn_gate'), proj(h, 'ffn_up')); // [B·T, F]
+    x = add(g, x, proj(m, 'ffn_down'));
   }
   x = rmsnorm(g, x, params.get('output_norm.weight'), c.normEps);
   const head = c.tiedEmbeddings ? params.get('token_embd.weight') : params.get('output.weight');
@@ -162,6 +165,7 @@ export function llamaLoss(
   targets: Int32Array,
   batch: number,
   t: number,
+  adapters?: Adapters,
 ): LossResult {
-  return crossEntropy(g, llamaLogits(g, params, c, inputs, batch, t), targets);
+  return crossEntropy(g, llamaLogits(g, params, c, inputs, batch, t, adapters), targets);
 }
