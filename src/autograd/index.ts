@@ -7,5 +7,6 @@ export { addPositions, embedding } from './ops/embedding.js';
 export { linear, matmul } from './ops/linear.js';
 export { crossEntropy, type LossResult } from './ops/loss.js';
 export { layernorm, rmsnorm } from './ops/norm.js';
+export { type DpoStats, dpoLoss, sequenceLogProbs } from './ops/sequence.js';
 export { type ParamSpec, ParamStore } from './params.js';
 export { Var } from './var.js';
