@@ -34,7 +34,7 @@ export interface RunOptions {
 }
 
 /** What a checkpoint stores to rebuild the run on --resume. */
-interface RunRecord {
+export interface RunRecord {
   recipe: Recipe;
   recipeName: string;
   data: string[];
@@ -42,6 +42,15 @@ interface RunRecord {
   seed: number;
   vocabSize: number;
   [key: string]: unknown;
+}
+
+/** Hooks that let fine-tuning methods reuse the run loop with their own metrics and exports. */
+export interface RunHooks {
+  /** Extra fields for each metrics line (e.g. DPO reward accuracy). */
+  stepMetrics?(): Record<string, unknown>;
+  evalMetrics?(): Record<string, unknown>;
+  /** Writes the final artefacts (default: model.gguf + hf/). */
+  exportModels?(): void;
 }
 
 export function recipeFor(
@@ -139,7 +148,9 @@ export class TrainingRun {
   private readonly points: LossPoint[] = [];
   private stopRequested = false;
 
-  private constructor(
+  private hooks: RunHooks = {};
+
+  constructor(
     readonly out: string,
     readonly trainer: Trainer,
     private readonly record: RunRecord,
@@ -147,6 +158,11 @@ export class TrainingRun {
     private readonly opts: { quiet: boolean; logEvery: number },
   ) {
     this.metricsPath = join(out, 'metrics.jsonl');
+  }
+
+  withHooks(h: RunHooks): this {
+    this.hooks = h;
+    return this;
   }
 
   static start(backend: Backend, o: RunOptions): TrainingRun {
@@ -215,7 +231,7 @@ export class TrainingRun {
     return run;
   }
 
-  private loadPoints(): void {
+  loadPoints(): void {
     if (!existsSync(this.metricsPath)) return;
     for (const line of readFileSync(this.metricsPath, 'utf8').split('\n')) {
       if (!line) continue;
@@ -276,9 +292,11 @@ export class TrainingRun {
       if (c.evalEvery > 0 && (log.step % c.evalEvery === 0 || last)) {
         valLoss = t.evaluate();
         entry.val_loss = valLoss;
+        Object.assign(entry, this.hooks.evalMetrics?.() ?? {});
         this.points.push({ step: log.step, loss: valLoss, series: 'val' });
         await writeLossCurve(join(this.out, 'loss.svg'), this.points, `${this.record.recipeName} — loss`);
       }
+      Object.assign(entry, this.hooks.stepMetrics?.() ?? {});
       this.metric(entry);
       if (log.skipped !== undefined || log.spike === true) {
         bar?.stop();
@@ -301,7 +319,8 @@ export class TrainingRun {
     this.checkpoint();
     if (Number.isNaN(valLoss)) valLoss = t.evaluate();
     await writeLossCurve(join(this.out, 'loss.svg'), this.points, `${this.record.recipeName} — loss`);
-    this.exportModels();
+    if (this.hooks.exportModels !== undefined) this.hooks.exportModels();
+    else this.exportModels();
     return { valLoss, steps: t.step, seconds: (performance.now() - t0) / 1000 };
   }
 

@@ -78,5 +78,3 @@ test('sequenceLogProbs: values and gradients against finite differences (float64
   }
   assert.ok(Math.abs(weights[0]! * got[0]! + weights[1]! * got[1]! - f()) < 1e-5);
 });
-
-import { Var } from '../var.js';

@@ -5,7 +5,7 @@ import { ConfigError, UnsupportedError } from '../../errors.js';
 import { TensorReader } from '../../models/common/weights.js';
 import { nodeFs } from '../../models/fs-node.js';
 import { openCheckpoint } from '../../models/loader.js';
-import { findTokenizer } from '../../models/tokenizer-attach.js';
+import { findTokenizer, tokenizerFromGgufMeta } from '../../models/tokenizer-attach.js';
 import { dequantizeRow } from '../../quant/index.js';
 import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 import type { NetConfig } from '../nets/index.js';
@@ -123,7 +123,8 @@ export function loadBaseModel(path: string): BaseModel {
     }
     let tokenizer: Tokenizer | undefined;
     try {
-      tokenizer = findTokenizer(nodeFs, oc, undefined);
+      tokenizer =
+        oc.gguf !== undefined ? tokenizerFromGgufMeta(oc.gguf) : findTokenizer(nodeFs, oc, undefined);
     } catch {
       tokenizer = undefined;
     }

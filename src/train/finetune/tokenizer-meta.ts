@@ -1,0 +1,24 @@
+// The tokenizer metadata a derived model (fine-tuned, merged) carries into its GGUF: the base
+// GGUF's `tokenizer.*` keys as they are, or the conversion of a base tokenizer.json.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openFileSource } from '../../io/byte-source-node.js';
+import { type GgufKv, readGguf } from '../../io/gguf/index.js';
+import { ggufTokenizerEntries } from '../../jobs/tokenizer-gguf.js';
+
+export function ggufTokenizerMetadata(basePath: string): [string, GgufKv][] {
+  if (statSync(basePath).isDirectory()) {
+    const tj = join(basePath, 'tokenizer.json');
+    return existsSync(tj) ? ggufTokenizerEntries(JSON.parse(readFileSync(tj, 'utf8')), tj) : [];
+  }
+  const src = openFileSource(basePath);
+  try {
+    const head = new Uint8Array(4);
+    src.readInto(0, head);
+    if (String.fromCharCode(...head) !== 'GGUF') return [];
+    const g = readGguf(src);
+    return [...g.metadata].filter(([k]) => k.startsWith('tokenizer.'));
+  } finally {
+    src.close();
+  }
+}
