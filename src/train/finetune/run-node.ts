@@ -28,6 +28,7 @@ import {
 } from './datasets.js';
 import { DpoObjective, SftObjective } from './objectives.js';
 import { type AdapterTensors, mergeAdapter, normalizeTargets, toPeft } from './peft.js';
+import { shapeOfParam } from './shapes.js';
 import { ggufTokenizerMetadata } from './tokenizer-meta.js';
 
 export interface FinetuneOptions {
@@ -202,10 +203,9 @@ async function buildTrainer(
     objective,
     init: (params, rng) => {
       for (const [name, t] of base.tensors) {
-        const vector = name.includes('norm') || name.endsWith('.bias');
         const decay = /\.(attn_[a-z]+|ffn_[a-z]+)\.weight$/.test(name);
         const frozen = o.lora !== undefined;
-        params.add({ name, shape: vector ? [t.length] : shapeOf(name, net), decay, frozen }, t);
+        params.add({ name, shape: shapeOfParam(name, net, t.length), decay, frozen }, t);
       }
       if (o.lora !== undefined)
         adapters = addLoraAdapters(params, { ...o.lora, targets: normalizeTargets(o.lora.targets) }, rng);
@@ -214,26 +214,6 @@ async function buildTrainer(
   });
   if (dpo !== undefined) dpo.precomputeReference(trainer.graph, trainer.params, trainer.adapters);
   return { trainer, base, adapters: () => trainer.adapters, ...(dpo !== undefined ? { dpo } : {}), notes };
-}
-
-function shapeOf(name: string, net: BaseModel['net']): number[] {
-  const D = net.dim;
-  const kv = net.arch === 'llama' ? net.nKvHead * (D / net.nHead) : D;
-  if (name === 'token_embd.weight' || name === 'output.weight') return [net.vocabSize, D];
-  if (name === 'position_embd.weight') return [net.contextLength, D];
-  const kind = /^blk\.\d+\.([a-z_]+)\.weight$/.exec(name)?.[1];
-  switch (kind) {
-    case 'attn_k':
-    case 'attn_v':
-      return [kv, D];
-    case 'ffn_gate':
-    case 'ffn_up':
-      return [net.ffnDim, D];
-    case 'ffn_down':
-      return [D, net.ffnDim];
-    default:
-      return [D, D];
-  }
 }
 
 function adapterTensors(trainer: Trainer, lora: NonNullable<FinetuneOptions['lora']>): AdapterTensors {

@@ -1,0 +1,74 @@
+// `llmts merge`: base model + PEFT LoRA adapter → one model (GGUF file or HF directory).
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FormatError, UsageError } from '../../errors.js';
+import { openFileSource } from '../../io/byte-source-node.js';
+import { ggufChunks } from '../../io/gguf/index.js';
+import { readSafetensors, readTensorBytes, safetensorsChunks } from '../../io/safetensors/index.js';
+import { writeFileAtomic } from '../../jobs/atomic-node.js';
+import { trainedGguf, trainedHf } from '../export.js';
+import { loadBaseModel } from './base-node.js';
+import { fromPeft, mergeAdapter } from './peft.js';
+import { shapeOfParam } from './shapes.js';
+import { ggufTokenizerMetadata } from './tokenizer-meta.js';
+
+/** Reads a PEFT adapter directory (adapter_config.json + adapter_model.safetensors). */
+export function readPeftDir(dir: string): {
+  config: unknown;
+  tensors: Map<string, { shape: readonly number[]; data: Float32Array }>;
+} {
+  const cfgPath = join(dir, 'adapter_config.json');
+  const stPath = join(dir, 'adapter_model.safetensors');
+  if (!existsSync(cfgPath) || !existsSync(stPath)) {
+    throw new UsageError(
+      `${dir}: a PEFT adapter directory needs adapter_config.json and adapter_model.safetensors`,
+      { field: '--adapter' },
+    );
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(cfgPath, 'utf8'));
+  } catch (err) {
+    throw new FormatError(`${cfgPath}: invalid JSON (${(err as Error).message})`, { file: cfgPath });
+  }
+  const src = openFileSource(stPath);
+  try {
+    const st = readSafetensors(src);
+    const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+    for (const t of st.tensors) {
+      if (t.dtype !== 'F32')
+        throw new FormatError(`${stPath}: ${t.name} is ${t.dtype}; F32 adapters are supported`, {
+          file: stPath,
+          field: t.name,
+        });
+      const bytes = readTensorBytes(src, t);
+      tensors.set(t.name, { shape: t.shape, data: new Float32Array(bytes.slice().buffer) });
+    }
+    return { config, tensors };
+  } finally {
+    src.close();
+  }
+}
+
+export function mergeToFiles(basePath: string, adapterDir: string, out: string, force: boolean): void {
+  if (existsSync(out) && !force)
+    throw new UsageError(`${out} exists; pass --force to overwrite`, { field: '--out' });
+  const base = loadBaseModel(basePath);
+  const peft = readPeftDir(adapterDir);
+  const ad = fromPeft(base.net, peft.config, peft.tensors, adapterDir);
+  const merged = mergeAdapter(base.tensors, ad);
+  const shaped = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  for (const [name, data] of merged)
+    shaped.set(name, { shape: shapeOfParam(name, base.net, data.length), data });
+  if (out.endsWith('.gguf')) {
+    writeFileAtomic(
+      out,
+      ggufChunks(trainedGguf(base.net, shaped, ggufTokenizerMetadata(basePath), `merge of ${basePath}`)),
+    );
+  } else {
+    const hf = trainedHf(base.net, shaped);
+    mkdirSync(out, { recursive: true });
+    writeFileAtomic(join(out, 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));
+    writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(hf.config, null, 2)}\n`);
+  }
+}
