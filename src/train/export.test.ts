@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { JsBackend } from '../backend/js/index.js';
 import { writeGguf } from '../io/gguf/index.js';
 import { writeSafetensors } from '../io/safetensors/index.js';
-import { bytesTokenizerJson, ggufTokenizerEntries } from '../jobs/tokenizer-gguf.js';
+import { ggufMetaFromHfJson } from '../jobs/convert-tokenizer.js';
+import { bytesTokenizerConfig, bytesTokenizerJson } from '../jobs/tokenizer-gguf.js';
 import { loadModel } from '../models/loader.js';
 import { ADAMW_DEFAULTS } from './adamw.js';
 import { trainedGguf, trainedHf } from './export.js';
@@ -94,13 +95,21 @@ for (const net of NETS_UNDER_TEST) {
       const tokJson = bytesTokenizerJson();
       writeFileSync(
         join(dir, 'model.gguf'),
-        writeGguf(trainedGguf(net, params, ggufTokenizerEntries(tokJson), 'test')),
+        writeGguf(
+          trainedGguf(
+            net,
+            params,
+            ggufMetaFromHfJson(tokJson, bytesTokenizerConfig(), 'tokenizer.json'),
+            'test',
+          ),
+        ),
       );
       const hf = trainedHf(net, params);
       mkdirSync(join(dir, 'hf'));
       writeFileSync(join(dir, 'hf', 'model.safetensors'), writeSafetensors(hf.tensors, { format: 'pt' }));
       writeFileSync(join(dir, 'hf', 'config.json'), JSON.stringify(hf.config));
       writeFileSync(join(dir, 'hf', 'tokenizer.json'), JSON.stringify(tokJson));
+      writeFileSync(join(dir, 'hf', 'tokenizer_config.json'), JSON.stringify(bytesTokenizerConfig()));
       for (const path of [join(dir, 'model.gguf'), join(dir, 'hf')]) {
         const model = await loadModel(path, { backend: be });
         const s = model.newSession();

@@ -1,15 +1,16 @@
 // A whole training run (Node-only): tokenizer, token files, trainer, progress bar, metrics JSONL,
 // loss curve, periodic atomic checkpoints, Ctrl-C handling, resume, and the final exports
 // (GGUF + HF safetensors/config.json/tokenizer.json). The `llmts train` command drives it.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Backend } from '../backend/backend.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { ggufChunks } from '../io/gguf/index.js';
 import { safetensorsChunks } from '../io/safetensors/index.js';
 import { writeFileAtomic } from '../jobs/atomic-node.js';
-import { bytesTokenizerJson, ggufTokenizerEntries } from '../jobs/tokenizer-gguf.js';
+import { ggufMetaFromHfJson } from '../jobs/convert-tokenizer.js';
+import { bytesTokenizerConfig, bytesTokenizerJson } from '../jobs/tokenizer-gguf.js';
 import { tokenizerFromHfJson } from '../tokenizers/hf-json.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { findLatestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint-node.js';
@@ -90,11 +91,13 @@ export function recipeFor(
 function loadTrainingTokenizer(spec: string): {
   tokenizer: Tokenizer;
   json: unknown;
+  config: unknown;
   separator: number | undefined;
 } {
   if (spec === 'bytes') {
     const json = bytesTokenizerJson();
-    return { tokenizer: tokenizerFromHfJson(json), json, separator: 256 };
+    const config = bytesTokenizerConfig();
+    return { tokenizer: tokenizerFromHfJson(json, config), json, config, separator: 256 };
   }
   if (!spec.endsWith('.json')) {
     throw new UsageError(`--tokenizer must be "bytes" or a tokenizer.json file, got ${spec}`, {
@@ -102,9 +105,11 @@ function loadTrainingTokenizer(spec: string): {
     });
   }
   const json: unknown = JSON.parse(readFileSync(spec, 'utf8'));
-  const tokenizer = tokenizerFromHfJson(json, undefined, spec);
-  const eot = tokenizer.tokenToId('<|endoftext|>');
-  return { tokenizer, json, separator: eot };
+  const cfgPath = join(dirname(spec), 'tokenizer_config.json');
+  const config: unknown = existsSync(cfgPath) ? JSON.parse(readFileSync(cfgPath, 'utf8')) : {};
+  const tokenizer = tokenizerFromHfJson(json, config, spec);
+  const eot = tokenizer.eosId ?? tokenizer.tokenToId('<|endoftext|>');
+  return { tokenizer, json, config, separator: eot };
 }
 
 function trainConfig(r: Recipe, vocabSize: number, seed: number): TrainConfig {
@@ -154,7 +159,7 @@ export class TrainingRun {
     readonly out: string,
     readonly trainer: Trainer,
     private readonly record: RunRecord,
-    private readonly tokenizerJson: unknown,
+    private readonly tokenizer: { json: unknown; config: unknown } | undefined,
     private readonly opts: { quiet: boolean; logEvery: number },
   ) {
     this.metricsPath = join(out, 'metrics.jsonl');
@@ -194,11 +199,18 @@ export class TrainingRun {
       vocabSize: tok.tokenizer.vocabSize,
     };
     writeFileAtomic(join(out, 'tokenizer.json'), JSON.stringify(tok.json));
+    writeFileAtomic(join(out, 'tokenizer_config.json'), `${JSON.stringify(tok.config, null, 2)}\n`);
     writeFileAtomic(join(out, 'run.json'), `${JSON.stringify(record, null, 1)}\n`);
-    return new TrainingRun(out, trainer, record, tok.json, {
-      quiet: o.quiet ?? false,
-      logEvery: o.logEvery ?? 10,
-    });
+    return new TrainingRun(
+      out,
+      trainer,
+      record,
+      { json: tok.json, config: tok.config },
+      {
+        quiet: o.quiet ?? false,
+        logEvery: o.logEvery ?? 10,
+      },
+    );
   }
 
   static resume(backend: Backend, dir: string, maxSteps: number | undefined, quiet = false): TrainingRun {
@@ -216,6 +228,8 @@ export class TrainingRun {
     }
     if (maxSteps !== undefined) record.recipe = { ...record.recipe, maxSteps };
     const tokJson: unknown = JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8'));
+    const cfgPath = join(out, 'tokenizer_config.json');
+    const tokConfig: unknown = existsSync(cfgPath) ? JSON.parse(readFileSync(cfgPath, 'utf8')) : {};
     const tokens = prepareTokens(
       record.data,
       tokenizerFromHfJson(tokJson),
@@ -226,7 +240,13 @@ export class TrainingRun {
     const cfg = trainConfig(record.recipe, record.vocabSize, record.seed);
     const trainer = new Trainer(backend, cfg, tokens.train, tokens.val);
     restoreCheckpoint(ckpt, trainer);
-    const run = new TrainingRun(out, trainer, record, tokJson, { quiet, logEvery: 10 });
+    const run = new TrainingRun(
+      out,
+      trainer,
+      record,
+      { json: tokJson, config: tokConfig },
+      { quiet, logEvery: 10 },
+    );
     run.loadPoints();
     return run;
   }
@@ -331,7 +351,10 @@ export class TrainingRun {
     for (const [spec] of this.trainer.params.entries()) {
       params.set(spec.name, { shape: spec.shape, data: this.trainer.params.read(spec.name) });
     }
-    const tok = ggufTokenizerEntries(this.tokenizerJson);
+    const tok =
+      this.tokenizer === undefined
+        ? []
+        : ggufMetaFromHfJson(this.tokenizer.json, this.tokenizer.config, 'tokenizer.json');
     writeFileAtomic(
       join(this.out, 'model.gguf'),
       ggufChunks(trainedGguf(c, params, tok, this.record.recipeName)),
@@ -341,7 +364,13 @@ export class TrainingRun {
     mkdirSync(hfDir, { recursive: true });
     writeFileAtomic(join(hfDir, 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));
     writeFileAtomic(join(hfDir, 'config.json'), `${JSON.stringify(hf.config, null, 2)}\n`);
-    writeFileSync(join(hfDir, 'tokenizer.json'), JSON.stringify(this.tokenizerJson));
+    if (this.tokenizer !== undefined) {
+      writeFileAtomic(join(hfDir, 'tokenizer.json'), JSON.stringify(this.tokenizer.json));
+      writeFileAtomic(
+        join(hfDir, 'tokenizer_config.json'),
+        `${JSON.stringify(this.tokenizer.config, null, 2)}\n`,
+      );
+    }
   }
 
   dispose(): void {

@@ -4,12 +4,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFileSource } from '../../io/byte-source-node.js';
 import { type GgufKv, readGguf } from '../../io/gguf/index.js';
-import { ggufTokenizerEntries } from '../../jobs/tokenizer-gguf.js';
+import { ggufMetaFromHfJson } from '../../jobs/convert-tokenizer.js';
 
 export function ggufTokenizerMetadata(basePath: string): [string, GgufKv][] {
   if (statSync(basePath).isDirectory()) {
     const tj = join(basePath, 'tokenizer.json');
-    return existsSync(tj) ? ggufTokenizerEntries(JSON.parse(readFileSync(tj, 'utf8')), tj) : [];
+    const tc = join(basePath, 'tokenizer_config.json');
+    const config: unknown = existsSync(tc) ? JSON.parse(readFileSync(tc, 'utf8')) : {};
+    return existsSync(tj) ? ggufMetaFromHfJson(JSON.parse(readFileSync(tj, 'utf8')), config, tj) : [];
   }
   const src = openFileSource(basePath);
   try {

@@ -82,7 +82,8 @@ export function initGpt2Params(params: ParamStore, c: Gpt2TrainConfig, rng: Rng)
   params.add({ name: 'output_norm.bias', shape: [D], decay: false }, zeros(D));
 }
 
-export function gpt2Logits(
+/** Forward pass to the final-norm hidden states [B·T, D]. */
+export function gpt2Hidden(
   g: Graph,
   params: ParamStore,
   c: Gpt2TrainConfig,
@@ -106,8 +107,21 @@ export function gpt2Logits(
     h = layernorm(g, x, w(`${p}ffn_norm.weight`), w(`${p}ffn_norm.bias`), c.normEps);
     x = add(g, x, lin(gelu(g, lin(h, 'ffn_up')), 'ffn_down'));
   }
-  x = layernorm(g, x, w('output_norm.weight'), w('output_norm.bias'), c.normEps);
-  return linear(g, x, w('token_embd.weight')); // [B·T, V], tied head
+  return layernorm(g, x, w('output_norm.weight'), w('output_norm.bias'), c.normEps); // [B·T, D]
+}
+
+/** Forward pass to logits [B·T, V]. */
+export function gpt2Logits(
+  g: Graph,
+  params: ParamStore,
+  c: Gpt2TrainConfig,
+  inputs: Int32Array,
+  batch: number,
+  t: number,
+  adapters?: Adapters,
+): Var {
+  const x = gpt2Hidden(g, params, c, inputs, batch, t, adapters);
+  return linear(g, x, params.get('token_embd.weight')); // [B·T, V], tied head
 }
 
 export function gpt2Loss(

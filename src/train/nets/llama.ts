@@ -122,8 +122,8 @@ export function blockPositions(batch: number, t: number): Int32Array {
   return pos;
 }
 
-/** Forward pass to logits [B·T, V]. */
-export function llamaLogits(
+/** Forward pass to the final-norm hidden states [B·T, D]. */
+export function llamaHidden(
   g: Graph,
   params: ParamStore,
   c: LlamaTrainConfig,
@@ -151,7 +151,20 @@ export function llamaLogits(
     const m = swiglu(g, proj(h, 'ffn_gate'), proj(h, 'ffn_up')); // [B·T, F]
     x = add(g, x, proj(m, 'ffn_down'));
   }
-  x = rmsnorm(g, x, params.get('output_norm.weight'), c.normEps);
+  return rmsnorm(g, x, params.get('output_norm.weight'), c.normEps); // [B·T, D]
+}
+
+/** Forward pass to logits [B·T, V]. */
+export function llamaLogits(
+  g: Graph,
+  params: ParamStore,
+  c: LlamaTrainConfig,
+  inputs: Int32Array,
+  batch: number,
+  t: number,
+  adapters?: Adapters,
+): Var {
+  const x = llamaHidden(g, params, c, inputs, batch, t, adapters);
   const head = c.tiedEmbeddings ? params.get('token_embd.weight') : params.get('output.weight');
   return linear(g, x, head); // [B·T, V]
 }
