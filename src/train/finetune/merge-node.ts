@@ -10,7 +10,7 @@ import { trainedGguf, trainedHf } from '../export.js';
 import { loadBaseModel } from './base-node.js';
 import { fromPeft, mergeAdapter } from './peft.js';
 import { shapeOfParam } from './shapes.js';
-import { ggufTokenizerMetadata } from './tokenizer-meta.js';
+import { ggufTokenizerMetadata } from './tokenizer-meta-node.js';
 
 /** Reads a PEFT adapter directory (adapter_config.json + adapter_model.safetensors). */
 export function readPeftDir(dir: string): {

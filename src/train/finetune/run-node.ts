@@ -29,7 +29,7 @@ import {
 import { DpoObjective, SftObjective } from './objectives.js';
 import { type AdapterTensors, mergeAdapter, normalizeTargets, toPeft } from './peft.js';
 import { shapeOfParam } from './shapes.js';
-import { ggufTokenizerMetadata } from './tokenizer-meta.js';
+import { ggufTokenizerMetadata } from './tokenizer-meta-node.js';
 
 export interface FinetuneOptions {
   method: 'sft' | 'dpo';
