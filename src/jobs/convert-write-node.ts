@@ -1,36 +1,11 @@
 // Node-only streaming, atomic file writers for the convert and init jobs: the data goes to a
 // temporary file in the target directory, is fsynced, then renamed over the target; on any error
 // the temporary file is removed and the target is untouched.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { type GgufKv, ggufLayout, padTo } from '../io/gguf/index.js';
 import { safetensorsLayout } from '../io/safetensors/index.js';
 import type { GgufOutTensor, HfOutTensor } from './convert-tensors.js';
 
-/** Writes `chunks` to `path` atomically (temp file + fsync + rename). */
-export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  const fd = openSync(tmp, 'wx');
-  let closed = false;
-  try {
-    for (const c of chunks) {
-      let done = 0;
-      while (done < c.length) done += writeSync(fd, c, done, c.length - done);
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    closed = true;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (!closed) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw e;
-  }
-}
+export { writeFileAtomic } from '../io/write-node.js';
 
 /** A stand-in for tensor data when only the length matters (the layout functions read `.length`). */
 function lengthOnly(n: number): Uint8Array {

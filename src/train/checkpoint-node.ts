@@ -13,7 +13,7 @@ import {
   type SafetensorsWriteTensor,
   safetensorsChunks,
 } from '../io/safetensors/index.js';
-import { fsyncDir, writeFileAtomic } from '../jobs/atomic-node.js';
+import { fsyncDir, writeFileAtomic } from '../io/write-node.js';
 import type { Trainer, TrainerState } from './trainer.js';
 
 export const CHECKPOINT_FORMAT = 'llmts-checkpoint';

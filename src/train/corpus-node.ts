@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { FormatError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../jobs/atomic-node.js';
+import { writeFileAtomic } from '../io/write-node.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { TokenArray } from './batches.js';
 

@@ -1,7 +1,7 @@
 // The loss curve of a run, drawn with Vega-Lite into an SVG file (Node-only).
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
-import { writeFileAtomic } from '../jobs/atomic-node.js';
+import { writeFileAtomic } from '../io/write-node.js';
 
 export interface LossPoint {
   step: number;

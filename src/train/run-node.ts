@@ -8,7 +8,7 @@ import type { Backend } from '../backend/backend.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { ggufChunks } from '../io/gguf/index.js';
 import { safetensorsChunks } from '../io/safetensors/index.js';
-import { writeFileAtomic } from '../jobs/atomic-node.js';
+import { writeFileAtomic } from '../io/write-node.js';
 import { ggufMetaFromHfJson } from '../jobs/convert-tokenizer.js';
 import { bytesTokenizerConfig, bytesTokenizerJson } from '../jobs/tokenizer-gguf.js';
 import { tokenizerFromHfJson } from '../tokenizers/hf-json.js';

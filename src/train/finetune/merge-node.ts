@@ -5,7 +5,7 @@ import { FormatError, UsageError } from '../../errors.js';
 import { openFileSource } from '../../io/byte-source-node.js';
 import { ggufChunks } from '../../io/gguf/index.js';
 import { readSafetensors, readTensorBytes, safetensorsChunks } from '../../io/safetensors/index.js';
-import { writeFileAtomic } from '../../jobs/atomic-node.js';
+import { writeFileAtomic } from '../../io/write-node.js';
 import { trainedGguf, trainedHf } from '../export.js';
 import { loadBaseModel } from './base-node.js';
 import { fromPeft, mergeAdapter } from './peft.js';

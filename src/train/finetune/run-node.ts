@@ -7,7 +7,7 @@ import type { Backend } from '../../backend/backend.js';
 import { FormatError, UsageError } from '../../errors.js';
 import { ggufChunks } from '../../io/gguf/index.js';
 import { safetensorsChunks } from '../../io/safetensors/index.js';
-import { writeFileAtomic } from '../../jobs/atomic-node.js';
+import { writeFileAtomic } from '../../io/write-node.js';
 import { ChatTemplate, FALLBACK_TEMPLATES, type FallbackTemplate } from '../../tokenizers/chat-template.js';
 import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 import { ADAMW_DEFAULTS } from '../adamw.js';

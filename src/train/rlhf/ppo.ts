@@ -170,7 +170,9 @@ export class PpoObjective implements Objective {
     if (train.length === 0) throw new UsageError('no prompts to run PPO on');
     const maxPrompt = net.contextLength - cfg.maxNew;
     if (maxPrompt < 1)
-      throw new UsageError(`--max-new ${cfg.maxNew} leaves no room for a prompt in the context ${net.contextLength}`);
+      throw new UsageError(
+        `--max-new ${cfg.maxNew} leaves no room for a prompt in the context ${net.contextLength}`,
+      );
     for (const p of [...train, ...val]) {
       if (p.length === 0) throw new UsageError('an empty prompt');
       if (p.length > maxPrompt) p.splice(0, p.length - maxPrompt); // keep the prompt's end
@@ -178,9 +180,15 @@ export class PpoObjective implements Objective {
     for (const [k, v] of Object.entries(cfg)) {
       if (typeof v === 'number' && !Number.isFinite(v)) throw new UsageError(`PPO ${k} must be finite`);
     }
-    if (cfg.rolloutBatch < 1 || cfg.miniBatches < 1 || cfg.miniBatches > cfg.rolloutBatch || cfg.ppoEpochs < 1)
+    if (
+      cfg.rolloutBatch < 1 ||
+      cfg.miniBatches < 1 ||
+      cfg.miniBatches > cfg.rolloutBatch ||
+      cfg.ppoEpochs < 1
+    )
       throw new UsageError('PPO needs rolloutBatch ≥ miniBatches ≥ 1 and ppoEpochs ≥ 1');
-    if (!(cfg.temperature > 0)) throw new UsageError('PPO temperature must be > 0', { field: '--temperature' });
+    if (!(cfg.temperature > 0))
+      throw new UsageError('PPO temperature must be > 0', { field: '--temperature' });
     this.rng = new Rng(seed);
     this.tokensPerBatch = Math.ceil(cfg.rolloutBatch / cfg.miniBatches) * net.contextLength;
   }
@@ -255,7 +263,12 @@ export class PpoObjective implements Objective {
       rollouts,
       kl: kls,
       scores,
-      stats: { reward: reward / n, kl: klSum / n, nonScoreReward: (-c.klCoef * klSum) / n, responseLength: len / n },
+      stats: {
+        reward: reward / n,
+        kl: klSum / n,
+        nonScoreReward: (-c.klCoef * klSum) / n,
+        responseLength: len / n,
+      },
     };
   }
 
@@ -342,4 +355,3 @@ export class PpoObjective implements Objective {
     this.buffer = [];
   }
 }
-
