@@ -3,13 +3,15 @@
 // random bytes with their f16 scale fields set to small finite values.
 
 import { canQuantize, f32ToF16, quantizeRow } from '../../quant/index.js';
-import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
+import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js';
 import type { Rng } from './random.js';
 
 /** Byte offsets of the f16 scale fields inside one block of formats without a quantizer. */
 const F16_FIELDS: ReadonlyMap<GgmlType, readonly number[]> = new Map([
   [GgmlType.Q2_K, [80, 82]], // scales[16], qs[64], d, dmin
   [GgmlType.Q3_K, [108]], // hmask[32], qs[64], scales[12], d
+  [GgmlType.IQ4_NL, [0]], // d, qs[16] (32 values)
+  [GgmlType.IQ4_XS, [0]], // d, scales_h, scales_l[4], qs[128]
 ]);
 
 /** Bytes of a [rows, cols] weight of `type` holding random values of scale ~`std`. */
@@ -30,7 +32,7 @@ export function randomWeight(type: GgmlType, rows: number, cols: number, rng: Rn
   const fields = F16_FIELDS.get(type);
   if (fields === undefined) throw new RangeError(`randomWeight: no generator for ${typeName(type)}`);
   for (let i = 0; i < out.length; i++) out[i] = rng.int(0, 256);
-  const blockBytes = rb / (cols / 256);
+  const blockBytes = typeTraits(type).typeSize;
   for (let o = 0; o < out.length; o += blockBytes) {
     for (const f of fields) {
       const h = f32ToF16((std / 8) * (0.5 + rng.next()));
