@@ -1,6 +1,13 @@
 // Benchmarks run by `llmts bench <name>` / `npm run bench -- <name>`. Static registry: add one
 // import and one entry per benchmark file. Benchmarks are not tests: they are never run by
 // `npm test`, and their results go into docs/PERFORMANCE.md with date and machine.
+import { kernelsBenchmark } from './kernels.js';
+import { modelBenchmark } from './model.js';
+import { quantKernelsBench } from './quant-kernels.js';
+import { samplingBenchmark } from './sampling.js';
+import { serverBenchmark } from './server.js';
+import { tokenizersBenchmark } from './tokenizers.js';
+import { trainBenchmark } from './train.js';
 
 export interface BenchOptions {
   threads?: number;
@@ -27,4 +34,12 @@ export interface BenchResult {
   [extra: string]: unknown;
 }
 
-export const BENCHMARKS: Benchmark[] = [];
+export const BENCHMARKS: Benchmark[] = [
+  kernelsBenchmark,
+  tokenizersBenchmark,
+  samplingBenchmark,
+  quantKernelsBench,
+  serverBenchmark,
+  modelBenchmark,
+  trainBenchmark,
+];

@@ -1,0 +1,267 @@
+// `llmts bench kernels`: the WASM backend's kernels at 1 thread and at all threads, next to a
+// streaming-sum bandwidth probe over 1 GiB run in the same process, so every GB/s figure also
+// reads as a fraction of what the memory delivers. GEMM and prefill report GFLOP/s; decode
+// linears report GB/s of weights; attention GB/s of KV cache; dispatch the µs of a tiny op.
+// Flags: --threads N (default: all cores), --build simd|relaxed, --quick (smaller probe, fewer reps).
+
+import { Rng } from '../backend/conformance/random.js';
+import { randomWeight } from '../backend/conformance/weights.js';
+import type { WasmBackend } from '../backend/wasm/backend.js';
+import { asWasm } from '../backend/wasm/buf.js';
+import { createWasmBackend, defaultThreads } from '../backend/wasm/setup-node.js';
+import { UsageError } from '../errors.js';
+import { GgmlType, typeName } from '../tensor/dtype.js';
+import type { Benchmark, BenchOptions, BenchResult } from './registry.js';
+
+interface Timing {
+  best: number;
+  med: number;
+}
+
+/** Warm-up calls, then at least `reps` timed calls and at least `minSec` seconds. Seconds. */
+function time(fn: () => void, warm: number, reps: number, minSec: number): Timing {
+  for (let i = 0; i < warm; i++) fn();
+  const t: number[] = [];
+  const start = performance.now();
+  while (t.length < reps || (performance.now() - start) / 1000 < minSec) {
+    const t0 = performance.now();
+    fn();
+    t.push((performance.now() - t0) / 1000);
+    if (t.length >= 200) break;
+  }
+  t.sort((a, b) => a - b);
+  return { best: t[0]!, med: t[Math.floor(t.length / 2)]! };
+}
+
+interface Ctx {
+  be: WasmBackend;
+  threads: number;
+  probe: number;
+  quick: boolean;
+  out: BenchResult[];
+  emit: (r: BenchResult) => void;
+}
+
+function gbps(c: Ctx, name: string, shape: string, bytes: number, t: Timing): void {
+  const value = bytes / t.best / 1e9;
+  c.emit({
+    name,
+    shape,
+    threads: c.threads,
+    value: round(value),
+    unit: 'GB/s',
+    fraction_of_probe: round(value / c.probe),
+    median: round(bytes / t.med / 1e9),
+  });
+}
+
+function gflops(c: Ctx, name: string, shape: string, flop: number, t: Timing): void {
+  c.emit({
+    name,
+    shape,
+    threads: c.threads,
+    value: round(flop / t.best / 1e9),
+    unit: 'GFLOP/s',
+    median: round(flop / t.med / 1e9),
+  });
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** Streaming sum over 1 GiB of f32 in wasm memory (the bandwidth reference). */
+function probe(be: WasmBackend, bytes: number): Timing {
+  const ctx = be.context;
+  const unit = 1 << 18; // bytes per probe_sum row
+  const units = bytes / unit;
+  const p = ctx.alloc(bytes);
+  const out = ctx.alloc(units * 4);
+  ctx.f32().fill(1, p / 4, (p + bytes) / 4); // touch every page
+  const t = time(() => ctx.parallel('probe_sum', [p, out], units, 16), 1, 5, 0.5);
+  ctx.free(out);
+  ctx.free(p);
+  return t;
+}
+
+function benchGemm(c: Ctx, n: number): void {
+  const be = c.be;
+  const rng = new Rng(1);
+  const a = be.alloc(n * n * 4);
+  const b = be.alloc(n * n * 4);
+  const o = be.alloc(n * n * 4);
+  be.write(a, rng.uniform(n * n));
+  be.write(b, rng.uniform(n * n));
+  const t = time(() => be.matmul(o, a, b, { m: n, n, k: n }), 2, c.quick ? 3 : 5, c.quick ? 0.2 : 0.5);
+  gflops(c, 'gemm f32', `${n}x${n}x${n}`, 2 * n * n * n, t);
+  for (const x of [a, b, o]) be.free(x);
+}
+
+/** Random weights by type, made once per run (quantizing 45 M values in JS takes seconds). */
+const weightCache = new Map<GgmlType, Uint8Array>();
+
+/** Decode (m = 1) and prefill (m = 128) linear with a [N, K] weight of `type`. */
+function benchLinear(c: Ctx, type: GgmlType, N: number, K: number, prefillM: number): void {
+  const be = c.be;
+  if (!be.supportsWeight(type)) return;
+  const rng = new Rng(2);
+  let bytes = weightCache.get(type);
+  if (bytes === undefined) {
+    bytes = randomWeight(type, N, K, rng, 0.05);
+    weightCache.set(type, bytes);
+  }
+  const w = be.uploadWeight(type, N, K, bytes);
+  const x = be.alloc(prefillM * K * 4);
+  const y = be.alloc(prefillM * N * 4);
+  be.write(x, rng.uniform(prefillM * K));
+  const td = time(() => be.linear(y, x, w, 1), 2, c.quick ? 5 : 15, c.quick ? 0.2 : 0.5);
+  gbps(c, `linear ${typeName(type)} decode`, `1x${K} · ${N}x${K}`, bytes.byteLength, td);
+  if (prefillM > 1) {
+    const tp = time(() => be.linear(y, x, w, prefillM), 1, c.quick ? 2 : 4, c.quick ? 0.2 : 0.5);
+    gflops(c, `linear ${typeName(type)} prefill`, `${prefillM}x${K} · ${N}x${K}`, 2 * prefillM * N * K, tp);
+  }
+  be.freeWeight(w);
+  be.free(x);
+  be.free(y);
+}
+
+function benchAttention(c: Ctx): void {
+  const be = c.be;
+  const [nHead, nKvHead, hd, ctxLen] = [32, 8, 128, 2048];
+  const kv = ctxLen * nKvHead * hd;
+  const rng = new Rng(3);
+  const k = be.alloc(kv * 4);
+  const v = be.alloc(kv * 4);
+  const q = be.alloc(nHead * hd * 4);
+  const o = be.alloc(nHead * hd * 4);
+  be.write(k, rng.uniform(kv));
+  be.write(v, rng.uniform(kv));
+  be.write(q, rng.uniform(nHead * hd));
+  const p = { tokens: 1, nHead, nKvHead, headDim: hd, pos0: ctxLen - 1, scale: 1 / Math.sqrt(hd) };
+  const t = time(() => be.attention(o, q, k, v, p), 2, 10, c.quick ? 0.2 : 0.5);
+  gbps(c, 'attention decode', `${nHead}/${nKvHead} heads x ${hd}, ctx ${ctxLen}`, 2 * kv * 4, t);
+  for (const x of [k, v, q, o]) be.free(x);
+}
+
+function benchRowOps(c: Ctx): void {
+  const be = c.be;
+  const [rows, dim] = [512, 4096];
+  const n = rows * dim;
+  const rng = new Rng(4);
+  const x = be.alloc(n * 4);
+  const y = be.alloc(n * 4);
+  const w = be.alloc(dim * 4);
+  be.write(x, rng.uniform(n));
+  be.write(w, rng.uniform(dim));
+  const reps = c.quick ? 5 : 10;
+  const shape = `${rows}x${dim}`;
+  gbps(
+    c,
+    'rmsnorm',
+    shape,
+    2 * n * 4,
+    time(() => be.rmsnorm(y, x, w, rows, dim, 1e-5), 2, reps, 0.2),
+  );
+  gbps(
+    c,
+    'softmax',
+    shape,
+    2 * n * 4,
+    time(() => be.softmax(y, x, rows, dim), 2, reps, 0.2),
+  );
+  gbps(
+    c,
+    'add',
+    `${n}`,
+    3 * n * 4,
+    time(() => be.add(y, x, y, n), 2, reps, 0.2),
+  );
+  gbps(
+    c,
+    'silu',
+    `${n}`,
+    2 * n * 4,
+    time(() => be.silu(y, x, n), 2, reps, 0.2),
+  );
+  // Pure dispatch: one job of `threads` one-element chunks (one per thread).
+  const ctx = be.context;
+  const args = [asWasm(y, 'bench').ptr, 0];
+  const tiny = time(() => ctx.parallel('ew_fill', args, c.threads, 1), 100, 2000, 0.2);
+  c.emit({
+    name: 'dispatch (empty job)',
+    shape: `${c.threads} chunks`,
+    threads: c.threads,
+    value: round(tiny.best * 1e6),
+    unit: 'µs',
+    median: round(tiny.med * 1e6),
+  });
+  for (const b of [x, y, w]) be.free(b);
+}
+
+function printTable(rows: readonly BenchResult[]): void {
+  const head = ['kernel', 'shape', 'threads', 'value', 'unit', 'of probe', 'median'];
+  const body = rows.map((r) => [
+    r.name,
+    r.shape,
+    String(r.threads),
+    r.value.toFixed(2),
+    r.unit,
+    r.fraction_of_probe === undefined ? '' : `${Math.round(r.fraction_of_probe * 100)}%`,
+    typeof r.median === 'number' ? r.median.toFixed(2) : '',
+  ]);
+  const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((s, i) => s.padEnd(width[i]!)).join(' | ')} |`;
+  console.log(line(head));
+  console.log(line(width.map((w) => '-'.repeat(w))));
+  for (const b of body) console.log(line(b));
+}
+
+export const kernelsBenchmark: Benchmark = {
+  name: 'kernels',
+  description:
+    'WASM kernels (GEMM, linear f32/f16/bf16/quantized, attention, norms) vs a 1 GiB bandwidth probe',
+  async run(opts: BenchOptions): Promise<void> {
+    const all = opts.threads ?? defaultThreads();
+    const build = opts.flags.build;
+    if (build !== undefined && build !== 'simd' && build !== 'relaxed') {
+      throw new UsageError(`--build must be simd or relaxed, got ${String(build)}`, { field: 'build' });
+    }
+    const quick = opts.flags.quick === true;
+    const results: BenchResult[] = [];
+    for (const threads of all > 1 ? [1, all] : [1]) {
+      const be = await createWasmBackend(build === undefined ? { threads } : { threads, build });
+      try {
+        const c: Ctx = { be, threads, probe: 0, quick, out: results, emit: () => {} };
+        c.emit = (r) => {
+          results.push(r);
+          if (opts.json) console.log(JSON.stringify(r));
+        };
+        const pb = quick ? 256 << 20 : 1 << 30;
+        const t = probe(be, pb);
+        c.probe = pb / t.best / 1e9;
+        c.emit({
+          name: `probe sum (${be.name})`,
+          shape: `${pb >> 20} MiB f32`,
+          threads,
+          value: round(c.probe),
+          unit: 'GB/s',
+          fraction_of_probe: 1,
+          median: round(pb / t.med / 1e9),
+        });
+        benchGemm(c, 512);
+        benchGemm(c, 1024);
+        benchLinear(c, GgmlType.F32, 11008, 4096, quick ? 1 : 128);
+        benchLinear(c, GgmlType.F16, 11008, 4096, quick ? 1 : 128);
+        benchLinear(c, GgmlType.BF16, 11008, 4096, 1);
+        for (const q of [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K])
+          benchLinear(c, q, 11008, 4096, 1);
+        benchAttention(c);
+        benchRowOps(c);
+      } finally {
+        be.dispose();
+      }
+    }
+    weightCache.clear();
+    if (!opts.json) printTable(results);
+  },
+};
