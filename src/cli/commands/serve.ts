@@ -15,6 +15,7 @@ import type { CliCommand } from '../command.js';
 interface ServeFlags {
   model: string[];
   modelAlias: string[];
+  lora: string[];
   host: string;
   port: string;
   apiKey?: string;
@@ -117,6 +118,22 @@ async function run(f: ServeFlags): Promise<void> {
     server.addModel({ id, aliases, model, contextLength: ctx, chatTemplate: f.chatTemplate });
     process.stderr.write(`llmts: loaded ${id} (${path})\n`);
   }
+  // LoRA adapters on the first model: each is served as its own model id (base + adapter merged
+  // in memory at load time).
+  for (const spec of f.lora) {
+    if (stopping) break;
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--lora takes NAME=DIR, got "${spec}"`, { field: '--lora' });
+    const name = spec.slice(0, eq);
+    const dir = spec.slice(eq + 1);
+    if (seen.has(name)) throw new UsageError(`two models are named ${name}`, { field: '--lora' });
+    const { mergedGgufBytes } = await import('../../train/finetune/merge-node.js');
+    const model = await loadModel(mergedGgufBytes(paths[0]!, dir), { backend });
+    models.push(model);
+    seen.add(name);
+    server.addModel({ id: name, aliases: [], model, contextLength: ctx, chatTemplate: f.chatTemplate });
+    process.stderr.write(`llmts: loaded adapter ${name} (${dir}) on ${paths[0]}\n`);
+  }
   if (!stopping) {
     server.setReady();
     process.stderr.write(`llmts: ready on ${url}${apiKeys.length > 0 ? ' (API key required)' : ''}\n`);
@@ -134,6 +151,12 @@ export const serveCommand: CliCommand = {
       )
       .option('-m, --model <path>', 'model file or directory (repeat to serve several)', collect, [])
       .option('--model-alias <name>', 'the id clients use for the n-th -m model (repeatable)', collect, [])
+      .option(
+        '--lora <name=dir>',
+        'serve a PEFT LoRA adapter on the first model as model NAME (repeatable)',
+        collect,
+        [],
+      )
       .option('--host <host>', 'address to bind (default 127.0.0.1; another needs --api-key)', '127.0.0.1')
       .option('--port <port>', 'port (0 = any free port)', '8080')
       .option('--api-key <keys>', 'required API key(s), comma-separated (or LLMTS_API_KEY)')

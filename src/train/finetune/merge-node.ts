@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError, UsageError } from '../../errors.js';
 import { openFileSource } from '../../io/byte-source-node.js';
-import { ggufChunks } from '../../io/gguf/index.js';
+import { ggufChunks, writeGguf } from '../../io/gguf/index.js';
 import { readSafetensors, readTensorBytes, safetensorsChunks } from '../../io/safetensors/index.js';
 import { writeFileAtomic } from '../../io/write-node.js';
 import { trainedGguf, trainedHf } from '../export.js';
@@ -50,9 +50,7 @@ export function readPeftDir(dir: string): {
   }
 }
 
-export function mergeToFiles(basePath: string, adapterDir: string, out: string, force: boolean): void {
-  if (existsSync(out) && !force)
-    throw new UsageError(`${out} exists; pass --force to overwrite`, { field: '--out' });
+function mergedTensors(basePath: string, adapterDir: string) {
   const base = loadBaseModel(basePath);
   const peft = readPeftDir(adapterDir);
   const ad = fromPeft(base.net, peft.config, peft.tensors, adapterDir);
@@ -60,6 +58,21 @@ export function mergeToFiles(basePath: string, adapterDir: string, out: string, 
   const shaped = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const [name, data] of merged)
     shaped.set(name, { shape: shapeOfParam(name, base.net, data.length), data });
+  return { base, shaped };
+}
+
+/** The merged model as an in-memory GGUF file (for serving an adapter without writing files). */
+export function mergedGgufBytes(basePath: string, adapterDir: string): Uint8Array {
+  const { base, shaped } = mergedTensors(basePath, adapterDir);
+  return writeGguf(
+    trainedGguf(base.net, shaped, ggufTokenizerMetadata(basePath), `${basePath} + ${adapterDir}`),
+  );
+}
+
+export function mergeToFiles(basePath: string, adapterDir: string, out: string, force: boolean): void {
+  if (existsSync(out) && !force)
+    throw new UsageError(`${out} exists; pass --force to overwrite`, { field: '--out' });
+  const { base, shaped } = mergedTensors(basePath, adapterDir);
   if (out.endsWith('.gguf')) {
     writeFileAtomic(
       out,
