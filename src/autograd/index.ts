@@ -7,6 +7,17 @@ export { addPositions, embedding } from './ops/embedding.js';
 export { linear, matmul } from './ops/linear.js';
 export { crossEntropy, type LossResult } from './ops/loss.js';
 export { layernorm, rmsnorm } from './ops/norm.js';
+export {
+  type BradleyTerryStats,
+  bradleyTerryLoss,
+  type DistillStats,
+  distillLoss,
+  type PpoBatch,
+  type PpoLossConfig,
+  type PpoStats,
+  ppoLoss,
+  tokenLogProbs,
+} from './ops/rl.js';
 export { type DpoStats, dpoLoss, sequenceLogProbs } from './ops/sequence.js';
 export { type ParamSpec, ParamStore } from './params.js';
 export { Var } from './var.js';

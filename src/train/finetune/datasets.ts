@@ -3,6 +3,7 @@
 // "\n\nHuman: … \n\nAssistant: …" pairs) records, normalised to chat messages and rendered with
 // the model's chat template into token ids with an assistant-only loss mask.
 import { FormatError, UsageError } from '../../errors.js';
+import { encodeMarked, markMessages } from '../../generate/chat-prompt.js';
 import type { ChatMessage, ChatTemplate } from '../../tokenizers/chat-template.js';
 import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 
@@ -147,17 +148,21 @@ export interface RenderContext {
   eosToken?: string;
 }
 
+/**
+ * Renders messages with control-token strings in their text replaced by placeholders (see
+ * generate/chat-prompt.ts), so that data can never inject a control token.
+ */
 function render(ctx: RenderContext, messages: readonly ChatMessage[], addGenerationPrompt: boolean): string {
-  return ctx.template.render(messages, {
+  return ctx.template.render(markMessages(ctx.tokenizer, messages), {
     addGenerationPrompt,
     ...(ctx.bosToken !== undefined ? { bosToken: ctx.bosToken } : {}),
     ...(ctx.eosToken !== undefined ? { eosToken: ctx.eosToken } : {}),
   });
 }
 
-function encode(ctx: RenderContext, text: string): number[] {
-  // The template spells the special tokens, so they are allowed here (never in user data paths).
-  return ctx.tokenizer.encode(text, { addSpecial: false, allowSpecial: true });
+function encode(ctx: RenderContext, marked: string): number[] {
+  // Control tokens written by the template are parsed; those spelled in the data stay text.
+  return encodeMarked(ctx.tokenizer, marked);
 }
 
 /**

@@ -4,28 +4,21 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Backend } from '../../backend/backend.js';
-import { FormatError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { ggufChunks } from '../../io/gguf/index.js';
 import { safetensorsChunks } from '../../io/safetensors/index.js';
 import { writeFileAtomic } from '../../io/write-node.js';
-import { ChatTemplate, FALLBACK_TEMPLATES, type FallbackTemplate } from '../../tokenizers/chat-template.js';
 import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 import { ADAMW_DEFAULTS } from '../adamw.js';
 import { findLatestCheckpoint, restoreCheckpoint } from '../checkpoint-node.js';
 import { trainedGguf, trainedHf } from '../export.js';
 import { type Adapters, addLoraAdapters } from '../nets/lora.js';
 import type { Recipe } from '../presets.js';
-import { Rng } from '../rng.js';
 import { type RunRecord, TrainingRun } from '../run-node.js';
 import { type TrainConfig, Trainer } from '../trainer.js';
 import { type BaseModel, loadBaseModel } from './base-node.js';
-import {
-  parsePreferenceRecords,
-  parseSftRecords,
-  type RenderContext,
-  tokenizeConversation,
-  tokenizePair,
-} from './datasets.js';
+import { readJsonData, renderContext, split } from './common-node.js';
+import { parsePreferenceRecords, parseSftRecords, tokenizeConversation, tokenizePair } from './datasets.js';
 import { DpoObjective, SftObjective } from './objectives.js';
 import { type AdapterTensors, mergeAdapter, normalizeTargets, toPeft } from './peft.js';
 import { shapeOfParam } from './shapes.js';
@@ -50,69 +43,6 @@ export interface FinetuneOptions {
   /** 'truncate' drops the end of over-long examples (warning); 'error' refuses them. */
   overflow: 'truncate' | 'error';
   quiet?: boolean;
-}
-
-function readJsonData(file: string): unknown {
-  if (!existsSync(file)) throw new UsageError(`--data ${file} not found`, { field: '--data' });
-  const text = readFileSync(file, 'utf8');
-  try {
-    if (file.endsWith('.jsonl'))
-      return text
-        .split('\n')
-        .filter((l) => l.trim())
-        .map((l) => JSON.parse(l));
-    return JSON.parse(text);
-  } catch (err) {
-    throw new FormatError(`${file}: invalid JSON (${(err as Error).message})`, { file, cause: err });
-  }
-}
-
-function readGzipJsonl(file: string): Promise<unknown[]> {
-  return import('node:zlib').then((z) =>
-    z
-      .gunzipSync(readFileSync(file))
-      .toString('utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l)),
-  );
-}
-
-function renderContext(base: BaseModel, template: string | undefined): RenderContext {
-  const tok = base.tokenizer;
-  if (tok === undefined)
-    throw new UsageError(`${base.path}: the base model has no tokenizer to fine-tune with`);
-  let source: string | undefined = template;
-  if (source !== undefined && source in FALLBACK_TEMPLATES)
-    source = FALLBACK_TEMPLATES[source as FallbackTemplate];
-  else if (source !== undefined && existsSync(source)) source = readFileSync(source, 'utf8');
-  source ??= tok.chatTemplate;
-  if (source === undefined) {
-    throw new UsageError(
-      `${base.path}: the tokenizer has no chat template; pass --template ${Object.keys(FALLBACK_TEMPLATES).join('|')} or a Jinja file`,
-      { field: '--template' },
-    );
-  }
-  const ctx: RenderContext = {
-    template: new ChatTemplate(source, template ?? 'chat template'),
-    tokenizer: tok,
-  };
-  const bos = tok.bosId === undefined ? undefined : tok.idToToken(tok.bosId);
-  const eos = tok.eosId === undefined ? undefined : tok.idToToken(tok.eosId);
-  if (bos !== undefined) ctx.bosToken = bos;
-  if (eos !== undefined) ctx.eosToken = eos;
-  return ctx;
-}
-
-function split<T>(items: readonly T[], valFraction: number, seed: number): { train: T[]; val: T[] } {
-  const order = items.map((_, i) => i);
-  const rng = new Rng(seed);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  const nVal = Math.min(Math.floor(items.length * valFraction), Math.max(0, items.length - 1));
-  return { train: order.slice(nVal).map((i) => items[i]!), val: order.slice(0, nVal).map((i) => items[i]!) };
 }
 
 function fitContext<T extends { ids: number[]; mask: Uint8Array }>(
@@ -144,7 +74,7 @@ async function buildTrainer(
   const base = loadBaseModel(o.base);
   const ctx = renderContext(base, o.template);
   const notes: string[] = [];
-  const data = o.data.endsWith('.gz') ? await readGzipJsonl(o.data) : readJsonData(o.data);
+  const data = readJsonData(o.data);
   const net = base.net;
   if (o.blockSize > net.contextLength)
     throw new UsageError(`--block-size ${o.blockSize} exceeds the model context ${net.contextLength}`);

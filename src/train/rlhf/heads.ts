@@ -30,11 +30,11 @@ export function addValueHead(params: ParamStore, c: NetConfig, rng: Rng): void {
 }
 
 /** Scores [N, 1] of hidden rows [N, D] through the reward head. */
-export function scoreOf(g: Graph, params: ParamStore, hidden: Var): Var {
+export function scoreHeadOf(g: Graph, params: ParamStore, hidden: Var): Var {
   return linear(g, hidden, params.get(SCORE_HEAD));
 }
 
 /** Values [N, 1] of hidden rows [N, D] through the value head. */
-export function valueOf(g: Graph, params: ParamStore, hidden: Var): Var {
+export function valueHeadOf(g: Graph, params: ParamStore, hidden: Var): Var {
   return linear(g, hidden, params.get(VALUE_HEAD), params.get(VALUE_BIAS));
 }

@@ -20,7 +20,7 @@ import { NETS, type NetConfig } from '../nets/index.js';
 import type { Adapters } from '../nets/lora.js';
 import type { Objective } from '../objective.js';
 import { Rng, type RngState } from '../rng.js';
-import { lmHead, valueOf } from './heads.js';
+import { lmHead, valueHeadOf } from './heads.js';
 import { type NetRef, padSequences, sampleResponses } from './rollout.js';
 
 export interface PpoConfig {
@@ -87,7 +87,10 @@ export interface PpoRolloutStats {
 export function whiten(xs: Float64Array[]): void {
   let n = 0;
   let sum = 0;
-  for (const x of xs) for (const v of x) (sum += v), n++;
+  for (const x of xs) {
+    for (const v of x) sum += v;
+    n += x.length;
+  }
   if (n < 2) return;
   const mean = sum / n;
   let sq = 0;
@@ -144,7 +147,12 @@ function forwardRows(
   const h = NETS[m.net.arch].hidden(g, m.params, m.net, pad.inputs, pad.batch, pad.len, m.adapters); // [S·L, D]
   const logits = linear(g, h, lmHead(m.params, m.net)); // [S·L, V]
   const logp = tokenLogProbs(g, logits, targets, temperature);
-  return { logp, values: withValues ? valueOf(g, m.params, h) : undefined, rowOf, size: pad.batch * pad.len };
+  return {
+    logp,
+    values: withValues ? valueHeadOf(g, m.params, h) : undefined,
+    rowOf,
+    size: pad.batch * pad.len,
+  };
 }
 
 export class PpoObjective implements Objective {
@@ -190,7 +198,10 @@ export class PpoObjective implements Objective {
     if (!(cfg.temperature > 0))
       throw new UsageError('PPO temperature must be > 0', { field: '--temperature' });
     this.rng = new Rng(seed);
-    this.tokensPerBatch = Math.ceil(cfg.rolloutBatch / cfg.miniBatches) * net.contextLength;
+    let longest = 0;
+    for (const p of train) longest = Math.max(longest, p.length);
+    // Upper bound of the tokens one minibatch update processes (padded prompt + response).
+    this.tokensPerBatch = Math.ceil(cfg.rolloutBatch / cfg.miniBatches) * (longest + cfg.maxNew);
   }
 
   /** The frozen reference policy (the base model). Call before training. */

@@ -16,7 +16,7 @@ import { NETS, type NetConfig } from '../nets/index.js';
 import type { Adapters } from '../nets/lora.js';
 import type { Objective } from '../objective.js';
 import { Rng, type RngState } from '../rng.js';
-import { scoreOf } from './heads.js';
+import { scoreHeadOf } from './heads.js';
 import { joinTruncated, lastRows, type NetRef, padSequences } from './rollout.js';
 
 /** Rewards [S, 1] of whole sequences: the score head on each one's last hidden state. */
@@ -24,7 +24,7 @@ export function sequenceRewards(g: Graph, m: NetRef, seqs: readonly (readonly nu
   const pad = padSequences(seqs);
   const h = NETS[m.net.arch].hidden(g, m.params, m.net, pad.inputs, pad.batch, pad.len, m.adapters); // [S·L, D]
   const last = embedding(g, h, lastRows(seqs, pad.len), [seqs.length]); // [S, D]
-  return scoreOf(g, m.params, last); // [S, 1]
+  return scoreHeadOf(g, m.params, last); // [S, 1]
 }
 
 /** Scores prompt + response pairs with a reward model (no gradient), `block` tokens at most each. */
