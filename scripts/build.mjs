@@ -71,3 +71,7 @@ run(process.execPath, [
   '-p',
   join(root, 'tsconfig.json'),
 ]);
+// The single-file browser bundle (dist/browser/llmts.js), when esbuild is installed.
+if (existsSync(join(root, 'node_modules', 'esbuild'))) {
+  run(process.execPath, [join(root, 'scripts', 'bundle-browser.mjs')]);
+}

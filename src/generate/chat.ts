@@ -11,6 +11,14 @@ import {
   resolveChatTemplate,
 } from '../tokenizers/chat-template.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import {
+  type ChatPromptOptions,
+  encodeMarked,
+  markText,
+  renderMarked,
+  unmarkText,
+  withBos,
+} from './chat-prompt.js';
 import { type GenerateOptions, type GenerationResult, type GenerationStream, generate } from './generate.js';
 import { Sequence } from './sequence.js';
 
@@ -29,32 +37,7 @@ export interface ChatOptions {
   templateVars?: Readonly<Record<string, unknown>>;
 }
 
-/**
- * Renders messages with a template and tokenizes the result: special tokens in the template are
- * parsed, and BOS is added when the tokenizer wants one and the template did not write it.
- */
-export function chatPromptIds(
-  tok: Tokenizer,
-  template: ChatTemplate,
-  messages: readonly ChatMessage[],
-  opts: {
-    addGenerationPrompt?: boolean;
-    tools?: readonly unknown[];
-    extra?: Readonly<Record<string, unknown>>;
-  } = {},
-): number[] {
-  const tokenString = (id: number | undefined): string => (id === undefined ? '' : (tok.idToToken(id) ?? ''));
-  const text = template.render(messages, {
-    addGenerationPrompt: opts.addGenerationPrompt ?? true,
-    bosToken: tokenString(tok.bosId),
-    eosToken: tokenString(tok.eosId),
-    tools: opts.tools,
-    extra: opts.extra,
-  });
-  const ids = tok.encode(text, { addSpecial: false, allowSpecial: true });
-  if (tok.addBos && tok.bosId !== undefined && ids[0] !== tok.bosId) ids.unshift(tok.bosId);
-  return ids;
-}
+export { chatPromptIds } from './chat-prompt.js';
 
 export type ChatTurnOptions = Omit<GenerateOptions, 'sequence' | 'contextLength' | 'encode'>;
 
@@ -63,7 +46,10 @@ export class ChatSession {
   readonly sequence: Sequence;
   readonly messages: ChatMessage[] = [];
   private readonly tokenizer: Tokenizer;
-  /** The last turn's rendered text (prompt + reply) and its ids, to tokenize only what is new. */
+  /**
+   * The last turn's rendered marked text (prompt + reply) and its ids, to tokenize only what is
+   * new.
+   */
   private lastText: string | undefined;
   private lastIds: number[] = [];
   /** The ids the last turn was generated from. */
@@ -89,46 +75,47 @@ export class ChatSession {
     this.lastIds = [];
   }
 
-  private tokenString(id: number | undefined): string {
-    return id === undefined ? '' : (this.tokenizer.idToToken(id) ?? '');
+  private renderOptions(): ChatPromptOptions {
+    return { addGenerationPrompt: true, tools: this.opts.tools, extra: this.opts.templateVars };
+  }
+
+  /**
+   * The conversation rendered with the generation prompt, control strings typed in messages
+   * replaced by placeholders (see chat-prompt.ts).
+   */
+  private renderMarked(messages: readonly ChatMessage[]): string {
+    return renderMarked(this.tokenizer, this.template, messages, this.renderOptions());
   }
 
   /** The conversation rendered with the generation prompt. */
   render(messages: readonly ChatMessage[] = this.messages): string {
-    const tok = this.tokenizer;
-    return this.template.render(messages, {
-      addGenerationPrompt: true,
-      bosToken: this.tokenString(tok.bosId),
-      eosToken: this.tokenString(tok.eosId),
-      tools: this.opts.tools,
-      extra: this.opts.templateVars,
-    });
+    return unmarkText(this.tokenizer, this.renderMarked(messages));
   }
 
   /**
-   * Token ids of the rendered conversation. When it extends the previous turn's text, the previous
-   * ids (including the reply's own tokens) are kept and only the new text is tokenized, so the
-   * KV cache stays valid.
+   * Token ids of the rendered conversation: control tokens written by the template are parsed,
+   * those typed in messages stay text. When it extends the previous turn's text, the previous ids
+   * (including the reply's own tokens) are kept and only the new text is tokenized, so the KV
+   * cache stays valid.
    */
   promptIds(messages: readonly ChatMessage[] = this.messages): number[] {
+    return this.promptOf(messages).ids;
+  }
+
+  private promptOf(messages: readonly ChatMessage[]): { ids: number[]; text: string } {
     const tok = this.tokenizer;
-    const text = this.render(messages);
+    const text = this.renderMarked(messages);
     if (this.lastText !== undefined && text.startsWith(this.lastText))
-      return this.lastIds.concat(
-        tok.encode(text.slice(this.lastText.length), { addSpecial: false, allowSpecial: true }),
-      );
-    const ids = tok.encode(text, { addSpecial: false, allowSpecial: true });
-    // Add BOS when the tokenizer wants one and the template did not write it.
-    if (tok.addBos && tok.bosId !== undefined && ids[0] !== tok.bosId) ids.unshift(tok.bosId);
-    return ids;
+      return { ids: this.lastIds.concat(encodeMarked(tok, text.slice(this.lastText.length))), text };
+    return { ids: withBos(tok, encodeMarked(tok, text)), text };
   }
 
   /** Fits the conversation into the context (sliding window) or throws. Returns the prompt ids. */
   private fit(reserve: number): { ids: number[]; text: string } {
     const cap = this.sequence.capacity;
     for (;;) {
-      const ids = this.promptIds();
-      if (ids.length + reserve <= cap) return { ids, text: this.render() };
+      const { ids, text } = this.promptOf(this.messages);
+      if (ids.length + reserve <= cap) return { ids, text };
       const first = this.messages[0]?.role === 'system' ? 1 : 0;
       if (!this.opts.slidingWindow || this.messages.length - first <= 1)
         throw new UsageError(
@@ -160,7 +147,7 @@ export class ChatSession {
     const stream = generate(this.model, ids, { ...opts, sequence: this.sequence });
     const result = stream.result.then((r: GenerationResult) => {
       this.messages.push({ role: 'assistant', content: r.text });
-      this.lastText = text + r.text;
+      this.lastText = text + markText(this.tokenizer, r.text);
       this.lastIds = ids.concat(r.tokens);
       return r;
     });

@@ -1,6 +1,17 @@
 // llmts/generate: the decode loop, samplers, chat, constrained JSON output, speculative decoding
 // and perplexity.
-export { type ChatOptions, ChatSession, type ChatTurnOptions, chatPromptIds } from './chat.js';
+export { type ChatOptions, ChatSession, type ChatTurnOptions } from './chat.js';
+export {
+  type ChatPromptOptions,
+  chatPromptIds,
+  encodeMarked,
+  findSpecial,
+  markMessages,
+  markText,
+  renderChat,
+  renderMarked,
+  unmarkText,
+} from './chat-prompt.js';
 export {
   eogSet,
   type FinishReason,

@@ -23,6 +23,12 @@ export interface SessionOptions {
   contextLength?: number;
   /** Most tokens one forward call accepts (sizes the scratch buffers). Default 512. */
   maxBatch?: number;
+  /**
+   * Allocate the session's own scratch buffers (sized by maxBatch) on its first `forward` call
+   * instead of now. Sessions used only through `CausalLM.forwardBatch` (which runs on the model's
+   * shared batch workspace) then never allocate them, e.g. a server's slot pool. Default false.
+   */
+  lazyWorkspace?: boolean;
 }
 
 /** Logits request for a forward call. */
@@ -56,6 +62,11 @@ export interface CausalLM {
    * to sessions[i]. Returns each session's last-position logits (each array owned by its session).
    */
   forwardBatch(sessions: readonly Session[], tokens: readonly ArrayLike<number>[]): Float32Array[];
+  /**
+   * The final-norm hidden states of `tokens` run from position 0 on a fresh cache: [T, dim]
+   * row-major, a new array owned by the caller (the LM head turns row t into token t's logits).
+   */
+  embed(tokens: ArrayLike<number>): Float32Array;
   /** Frees the weights. */
   dispose(): void;
 }

@@ -4,6 +4,7 @@
 import { connect } from 'node:net';
 import type { Backend } from '../backend/backend.js';
 import { JsBackend } from '../backend/js/index.js';
+import { UnsupportedError } from '../errors.js';
 import { FakeTokenizer } from '../generate/testing/fakes.js';
 import type { CausalLM, LogitsMode, ModelInfo, Session, SessionOptions } from '../models/causal-lm.js';
 import { loadModel } from '../models/loader.js';
@@ -115,6 +116,11 @@ export class ScriptedModel implements CausalLM {
   forwardBatch(sessions: readonly Session[], toks: readonly ArrayLike<number>[]): Float32Array[] {
     this.maxBatch = Math.max(this.maxBatch, sessions.length);
     return sessions.map((s, i) => s.forward(toks[i]!, 'last'));
+  }
+
+  /** A scripted model has no hidden states. */
+  embed(_tokens: ArrayLike<number>): Float32Array {
+    throw new UnsupportedError('the scripted model has no hidden states', { field: 'model' });
   }
 
   dispose(): void {}

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { chatPromptIds } from '../../generate/chat.js';
+import { chatPromptIds } from '../../generate/chat-prompt.js';
 import { type GenerateOptions, generate } from '../../generate/generate.js';
 import type { JsonSchema } from '../../generate/grammar/index.js';
 import { compileJsonSchema } from '../../generate/grammar/index.js';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { LlmtsError, UsageError } from '../../errors.js';
 import { sharedPath, skipUnlessShared } from '../../testing/shared.js';
 import { loadTokenizer } from '../../tokenizers/load-node.js';
 import { generateText } from '../generate.js';
@@ -153,9 +154,107 @@ describe('JSON automaton', () => {
       /properties\/a/,
     );
     assert.throws(() => compileJsonSchema({ anyOf: [{ type: 'string' }, { const: 'x' }] }), /same character/);
-    assert.deepEqual(compileJsonSchema({ type: 'string', format: 'email', description: 'd' }).ignored, [
-      '/format',
+    assert.deepEqual(compileJsonSchema({ type: 'string', 'x-vendor': 1, description: 'd' }).ignored, [
+      '/x-vendor',
     ]);
+  });
+
+  it('refuses keywords it would not enforce, naming the keyword and its path', () => {
+    const refused: [JsonSchema, string, string][] = [
+      [{ type: 'string', format: 'email' }, 'format', '/format'],
+      [
+        { type: 'object', properties: { a: { type: 'string', pattern: '^a+$' } } },
+        'pattern',
+        '/properties/a/pattern',
+      ],
+      [{ type: 'integer', minimum: 0 }, 'minimum', '/minimum'],
+      [{ type: 'number', maximum: 9 }, 'maximum', '/maximum'],
+      [{ type: 'number', exclusiveMinimum: 0 }, 'exclusiveMinimum', '/exclusiveMinimum'],
+      [{ type: 'integer', multipleOf: 2 }, 'multipleOf', '/multipleOf'],
+      [{ type: 'array', uniqueItems: true }, 'uniqueItems', '/uniqueItems'],
+      [{ type: 'object', patternProperties: { '^x': {} } }, 'patternProperties', '/patternProperties'],
+      [{ not: { type: 'null' } }, 'not', '/not'],
+      [JSON.parse('{"if":{"type":"string"},"then":{"minLength":1}}'), 'if', '/if'],
+      [JSON.parse('{"type":"string","else":{"maxLength":1}}'), 'else', '/else'],
+      [{ type: 'object', dependentRequired: { a: ['b'] } }, 'dependentRequired', '/dependentRequired'],
+      [{ type: 'array', items: { type: 'string', format: 'date' } }, 'format', '/items/format'],
+      [{ $defs: { a: { type: 'string', pattern: 'x' } }, $ref: '#/$defs/a' }, 'pattern', '/$defs/a/pattern'],
+      // Supported keywords where they would be dropped.
+      [{ $defs: { a: { type: 'string' } }, $ref: '#/$defs/a', maxLength: 3 }, 'maxLength', '/maxLength'],
+      [{ anyOf: [{ type: 'string' }, { type: 'null' }], minLength: 2 }, 'minLength', '/minLength'],
+      [{ enum: ['a', 'bb'], maxLength: 1 }, 'maxLength', '/maxLength'],
+    ];
+    for (const [schema, key, path] of refused) {
+      assert.throws(
+        () => compileJsonSchema(schema),
+        (e: unknown) =>
+          e instanceof UsageError &&
+          e.field === path &&
+          e.message.includes(`"${key}"`) &&
+          e.message.includes(path),
+        `${JSON.stringify(schema)} must be refused at ${path}`,
+      );
+    }
+    // Pure annotations stay accepted.
+    const annotated = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: 'https://example.com/s',
+      title: 't',
+      description: 'd',
+      default: 'x',
+      examples: ['x'],
+      type: 'string',
+      maxLength: 3,
+    };
+    assert.deepEqual(compileJsonSchema(annotated).ignored, []);
+    // String/array bounds without a type mean that type (never a wider grammar).
+    assert.ok(accepts({ maxLength: 2 }, '"ab"'));
+    assert.ok(!accepts({ maxLength: 2 }, '"abc"'));
+    assert.ok(!accepts({ maxLength: 2 }, '123'));
+    // enum/const with type keep the values of that type only.
+    assert.ok(accepts({ type: 'string', enum: ['a', 1, null] }, '"a"'));
+    assert.ok(!accepts({ type: 'string', enum: ['a', 1, null] }, '1'));
+    assert.throws(() => compileJsonSchema({ type: 'string', const: 1 }), UsageError);
+  });
+
+  it('a $ref loop that reads nothing is a UsageError, recursion through objects is fine', () => {
+    const loops: JsonSchema[] = [
+      { $ref: '#/$defs/a', $defs: { a: { $ref: '#/$defs/a' } } },
+      { $ref: '#/$defs/a', $defs: { a: { $ref: '#/$defs/b' }, b: { $ref: '#/$defs/a' } } },
+      { $ref: '#' },
+      { anyOf: [{ $ref: '#' }, { type: 'string' }] },
+      { $defs: { a: { anyOf: [{ type: 'null' }, { $ref: '#/$defs/a' }] } }, $ref: '#/$defs/a' },
+    ];
+    for (const schema of loops)
+      assert.throws(
+        () => compileJsonSchema(schema),
+        (e: unknown) => e instanceof UsageError && /\$ref .* refers to itself/.test(e.message),
+        JSON.stringify(schema),
+      );
+    const tree = {
+      $defs: {
+        node: {
+          type: 'object',
+          properties: { v: { type: 'integer' }, kids: { type: 'array', items: { $ref: '#/$defs/node' } } },
+          required: ['v'],
+          additionalProperties: false,
+        },
+      },
+      $ref: '#/$defs/node',
+    };
+    assert.ok(accepts(tree, '{"v":1,"kids":[{"v":2,"kids":[]}]}'));
+  });
+
+  it('hostile schemas never throw a plain Error', () => {
+    const cyclic: Record<string, unknown> = { type: 'object' };
+    cyclic.properties = { a: cyclic };
+    const weird: unknown[] = [cyclic, { enum: [1n] }, { const: cyclic }, [], 'x', null, { type: 7 }];
+    for (const schema of weird)
+      assert.throws(
+        () => compileJsonSchema(schema as JsonSchema),
+        (e: unknown) => e instanceof LlmtsError,
+        String(schema),
+      );
   });
 });
 

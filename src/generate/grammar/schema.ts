@@ -1,48 +1,22 @@
 // JSON Schema → grammar nodes (nodes.ts). Supported: type (one or a list), object (properties,
 // required, additionalProperties true/false/schema), array (items, minItems, maxItems), string
-// (minLength, maxLength), number, integer, boolean, null, enum, const, anyOf/oneOf whose
-// alternatives start with different bytes, allOf of one schema, $ref to #/$defs or #/definitions.
-// Other keywords are ignored and listed in `ignored`. Property order in the output is free.
+// (minLength, maxLength), number, integer, boolean, null, enum, const (with type beside them),
+// anyOf/oneOf whose alternatives start with different bytes, allOf of one schema, $ref to
+// #/$defs or #/definitions. Every output the grammar accepts must be valid, so a keyword that
+// changes validity but is not enforced (pattern, format, minimum …, or a supported keyword where
+// it would be dropped, e.g. beside $ref or anyOf) is refused with a UsageError naming it and its
+// schema path, and so is a $ref loop that reaches itself without an object or array in between.
+// Annotations (title, description …) are accepted; unknown keywords are listed in `ignored`.
+// Property order in the output is free.
 import { UnsupportedError, UsageError } from '../../errors.js';
 import { type CompiledSchema, compareBytes, type GrammarNode, Kind } from './nodes.js';
+import { ANNOTATIONS, HANDLED, hasType, JSON_TYPES, UNENFORCED } from './schema-keywords.js';
 
 export type JsonSchema = boolean | { [key: string]: unknown };
 
 const utf8 = new TextEncoder();
 const MAX_NODES = 100_000;
 const MAX_DEPTH = 64;
-const ANNOTATIONS = new Set([
-  '$schema',
-  '$id',
-  '$comment',
-  'title',
-  'description',
-  'default',
-  'examples',
-  'deprecated',
-  'readOnly',
-  'writeOnly',
-  '$defs',
-  'definitions',
-]);
-const HANDLED = new Set([
-  'type',
-  'properties',
-  'required',
-  'additionalProperties',
-  'items',
-  'minItems',
-  'maxItems',
-  'minLength',
-  'maxLength',
-  'enum',
-  'const',
-  'anyOf',
-  'oneOf',
-  'allOf',
-  '$ref',
-]);
-
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -60,6 +34,12 @@ class Compiler {
     throw new UsageError(`invalid JSON schema at ${path || '/'}: ${msg}`, { field: path || '/' });
   }
 
+  /** Refuses a keyword that would not be enforced where it stands. */
+  private refuse(path: string, key: string, why: string): never {
+    const at = `${path}/${key}`;
+    throw new UsageError(`JSON schema keyword "${key}" at ${at} is not supported: ${why}`, { field: at });
+  }
+
   private add(n: GrammarNode): number {
     if (this.nodes.length >= MAX_NODES) throw new UsageError('JSON schema too large', { field: '/' });
     this.nodes.push(n);
@@ -68,7 +48,14 @@ class Compiler {
 
   private literals(values: unknown[], path: string): number {
     if (values.length === 0) this.bad(path, 'enum must not be empty');
-    const lits = [...new Map(values.map((v) => [JSON.stringify(v), v])).keys()].map((s) => {
+    const json = (v: unknown): string | undefined => {
+      try {
+        return JSON.stringify(v);
+      } catch {
+        return this.bad(path, 'enum values must be JSON');
+      }
+    };
+    const lits = [...new Map(values.map((v) => [json(v), v])).keys()].map((s) => {
       if (s === undefined) this.bad(path, 'enum values must be JSON');
       return utf8.encode(s);
     });
@@ -143,7 +130,8 @@ class Compiler {
 
   private fillUnion(id: number, alts: number[], path: string): void {
     const u = this.nodes[id]!;
-    if (u.kind !== Kind.Union) throw new Error('not a union');
+    if (u.kind !== Kind.Union)
+      throw new UsageError(`JSON schema at ${path || '/'}: internal error (not a union)`);
     u.alts = alts;
     alts.forEach((a, i) => {
       for (const b of this.firstBytes(a)) {
@@ -182,8 +170,25 @@ class Compiler {
     const id = this.add({ kind: Kind.Union, alts: [], byFirst: new Int16Array(256).fill(-1) });
     this.refs.set(ref, id);
     const inner = this.compile(target, ref.slice(1));
+    if (this.reachesWithoutInput(inner, id))
+      this.bad(path, `$ref ${ref} refers to itself without an object or array in between (an endless loop)`);
     this.fillUnion(id, [inner], path);
     return id;
+  }
+
+  /** Whether `from` leads to `to` through unions only (nodes entered without reading a byte). */
+  private reachesWithoutInput(from: number, to: number): boolean {
+    const seen = new Set<number>();
+    const stack = [from];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n === to) return true;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      const node = this.nodes[n]!;
+      if (node.kind === Kind.Union) for (const a of node.alts) stack.push(a);
+    }
+    return false;
   }
 
   compile(s: unknown, path: string): number {
@@ -199,16 +204,25 @@ class Compiler {
     if (s === true) return this.any();
     if (s === false) this.bad(path, 'schema false accepts nothing');
     if (!isObj(s)) this.bad(path, 'a schema must be an object or a boolean');
-    for (const k of Object.keys(s))
+    for (const k of Object.keys(s)) {
+      if (UNENFORCED.has(k)) this.refuse(path, k, 'constrained output would not enforce it');
       if (!HANDLED.has(k) && !ANNOTATIONS.has(k)) this.ignored.push(`${path}/${k}`);
+    }
+    // Keywords that end compilation early: nothing beside them may change validity (const and
+    // enum keep `type`, which filters their values).
+    const head = (['$ref', 'const', 'enum', 'anyOf', 'oneOf', 'allOf'] as const).find((k) => k in s);
+    if (head !== undefined)
+      for (const k of Object.keys(s))
+        if (k !== head && HANDLED.has(k) && !(k === 'type' && (head === 'const' || head === 'enum')))
+          this.refuse(path, k, `it is not enforced beside "${head}"`);
     if (s.$ref !== undefined) {
       if (typeof s.$ref !== 'string') this.bad(path, '$ref must be a string');
       return this.resolveRef(s.$ref, path);
     }
-    if ('const' in s) return this.literals([s.const], path);
+    if ('const' in s) return this.literals(this.ofType([s.const], s.type, path), path);
     if (s.enum !== undefined) {
       if (!Array.isArray(s.enum)) this.bad(path, 'enum must be an array');
-      return this.literals(s.enum, path);
+      return this.literals(this.ofType(s.enum, s.type, path), path);
     }
     for (const key of ['anyOf', 'oneOf'] as const) {
       if (s[key] !== undefined) {
@@ -227,7 +241,8 @@ class Compiler {
     if (type === undefined) {
       if (s.properties !== undefined || s.additionalProperties !== undefined || s.required !== undefined)
         type = 'object';
-      else if (s.items !== undefined) type = 'array';
+      else if (s.items !== undefined || s.minItems !== undefined || s.maxItems !== undefined) type = 'array';
+      else if (s.minLength !== undefined || s.maxLength !== undefined) type = 'string';
       else return this.any();
     }
     if (Array.isArray(type)) {
@@ -241,6 +256,18 @@ class Compiler {
       }
     }
     return this.typed(s, type, path);
+  }
+
+  /** The values of an enum/const that have the schema's `type` (all of them without one). */
+  private ofType(values: unknown[], type: unknown, path: string): unknown[] {
+    if (type === undefined) return values;
+    const types = Array.isArray(type) ? type : [type];
+    for (const t of types)
+      if (typeof t !== 'string' || !JSON_TYPES.has(t))
+        this.bad(`${path}/type`, `unknown type ${JSON.stringify(t)}`);
+    const kept = values.filter((v) => types.some((t) => hasType(v, t as string)));
+    if (kept.length === 0) this.bad(path, 'no enum/const value has the given type');
+    return kept;
   }
 
   private count(s: Record<string, unknown>, key: string, dflt: number, path: string): number {

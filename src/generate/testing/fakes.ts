@@ -126,7 +126,7 @@ export class FakeModel implements CausalLM {
   tokensSeen = 0;
 
   constructor(
-    readonly tokenizer: FakeTokenizer | undefined,
+    readonly tokenizer: Tokenizer | undefined,
     vocabSize: number,
     readonly opts: FakeModelOptions = {},
   ) {
@@ -197,6 +197,19 @@ export class FakeModel implements CausalLM {
 
   forwardBatch(sessions: readonly Session[], toks: readonly ArrayLike<number>[]): Float32Array[] {
     return sessions.map((s, i) => s.forward(toks[i]!, 'last').slice(0, this.info.vocabSize));
+  }
+
+  /** Hidden states [T, dim]: row t is a seeded function of tokens 0..t (causal, like a model). */
+  embed(tokens: ArrayLike<number>): Float32Array {
+    const d = this.info.dim;
+    const out = new Float32Array(tokens.length * d);
+    let h = (this.opts.seed ?? 1) >>> 0;
+    for (let t = 0; t < tokens.length; t++) {
+      h = (Math.imul(h ^ (tokens[t]! + 1), 0x9e3779b1) + t) >>> 0;
+      const rng = new Rng(h);
+      for (let i = 0; i < d; i++) out[t * d + i] = rng.nextFloat() * 2 - 1;
+    }
+    return out;
   }
 
   dispose(): void {}

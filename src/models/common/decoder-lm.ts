@@ -25,6 +25,8 @@ export interface DecoderParts {
 }
 
 export const DEFAULT_MAX_BATCH = 512;
+/** Tokens per forward call in embed(). */
+const EMBED_CHUNK = 256;
 
 export class DecoderLM implements CausalLM {
   readonly info: ModelInfo;
@@ -75,6 +77,25 @@ export class DecoderLM implements CausalLM {
         field: 'maxBatch',
       });
     }
+    const makeWs = (): Workspace => new Workspace(this.backend, c, maxBatch, 1);
+    if (opts.lazyWorkspace === true) {
+      const wsBytes = Workspace.bytes(c, maxBatch, 1); // fail now on absurd sizes
+      if (!Number.isSafeInteger(wsBytes) || wsBytes > 2 ** 36) makeWs();
+      return new DecoderSession(this, this.newCache(capacity), makeWs);
+    }
+    const cache = this.newCache(capacity);
+    let ws: Workspace;
+    try {
+      ws = makeWs();
+    } catch (e) {
+      cache.dispose();
+      throw e;
+    }
+    return new DecoderSession(this, cache, ws);
+  }
+
+  private newCache(capacity: number): KVCache {
+    const c = this.config;
     const kvDim = c.nKvHead * c.headDim;
     const kvBytes = KVCache.bytes(c.nLayer, capacity, kvDim);
     if (!Number.isSafeInteger(kvBytes) || kvBytes > 2 ** 40) {
@@ -82,15 +103,49 @@ export class DecoderLM implements CausalLM {
         field: 'contextLength',
       });
     }
-    const cache = new KVCache(this.backend, c.nLayer, capacity, kvDim);
+    return new KVCache(this.backend, c.nLayer, capacity, kvDim);
+  }
+
+  embed(tokens: ArrayLike<number>): Float32Array {
+    this.checkAlive();
+    const c = this.config;
+    const n = tokens.length;
+    const dim = c.dim;
+    if (n === 0) return new Float32Array(0);
+    if (c.rope === null && n > c.contextLength) {
+      throw new UsageError(`${n} tokens exceed the model's context of ${c.contextLength}`, {
+        field: 'tokens',
+      });
+    }
+    this.checkTokens(tokens);
+    const out = new Float32Array(n * dim); // [T, dim]
+    const cache = this.newCache(n);
     let ws: Workspace;
     try {
-      ws = new Workspace(this.backend, c, maxBatch, 1);
+      ws = new Workspace(this.backend, c, Math.min(EMBED_CHUNK, n), 1);
     } catch (e) {
       cache.dispose();
       throw e;
     }
-    return new DecoderSession(this, cache, ws);
+    try {
+      const spans: SeqSpan[] = [{ start: 0, count: 0, pos0: 0, cache }];
+      for (let at = 0; at < n; at += ws.tokens) {
+        const t = Math.min(ws.tokens, n - at);
+        for (let i = 0; i < t; i++) {
+          ws.ids[i] = tokens[at + i]!;
+          ws.positions[i] = at + i;
+        }
+        spans[0]!.count = t;
+        spans[0]!.pos0 = at;
+        this.runBlocks(ws, spans, t); // ws.x: [t, dim]
+        this.parts.output_norm.forward(ws.h, ws.x, t); // ws.h: [t, dim]
+        this.backend.read(ws.h, out.subarray(at * dim, (at + t) * dim));
+      }
+    } finally {
+      ws.dispose();
+      cache.dispose();
+    }
+    return out;
   }
 
   /** Checks ids before they reach a kernel. */

@@ -11,7 +11,8 @@ const EMPTY: Float32Array = new Float32Array(0);
 export class DecoderSession implements Session {
   readonly model: DecoderLM;
   readonly cache: KVCache;
-  private readonly ws: Workspace;
+  /** The scratch buffers, or how to make them on the first forward (SessionOptions.lazyWorkspace). */
+  private ws: Workspace | (() => Workspace);
   private position = 0;
   /** [vocab] logits of the last forward's last token. */
   readonly lastLogits: Float32Array;
@@ -21,7 +22,7 @@ export class DecoderSession implements Session {
   private readonly outs: Float32Array[];
   private disposed = false;
 
-  constructor(model: DecoderLM, cache: KVCache, ws: Workspace) {
+  constructor(model: DecoderLM, cache: KVCache, ws: Workspace | (() => Workspace)) {
     this.model = model;
     this.cache = cache;
     this.ws = ws;
@@ -33,6 +34,11 @@ export class DecoderSession implements Session {
 
   get pos(): number {
     return this.position;
+  }
+
+  /** Whether the session's own scratch buffers exist (false until the first forward when lazy). */
+  get hasWorkspace(): boolean {
+    return typeof this.ws !== 'function';
   }
 
   get capacity(): number {
@@ -67,6 +73,7 @@ export class DecoderSession implements Session {
       if (this.allLogits.length < n * v) this.allLogits = new Float32Array(n * v);
       all = this.allLogits.subarray(0, n * v);
     }
+    if (typeof this.ws === 'function') this.ws = this.ws();
     const ws = this.ws;
     for (let off = 0; off < n; off += ws.tokens) {
       const c = Math.min(ws.tokens, n - off);
@@ -99,6 +106,6 @@ export class DecoderSession implements Session {
     if (this.disposed) return;
     this.disposed = true;
     this.cache.dispose();
-    this.ws.dispose();
+    if (typeof this.ws !== 'function') this.ws.dispose();
   }
 }

@@ -2,9 +2,14 @@
 // batched results equal to sequential ones.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { JsBackend } from '../../backend/js/index.js';
+import type { CausalLM, Session, SessionOptions } from '../../models/causal-lm.js';
+import { DecoderSession } from '../../models/common/session.js';
+import { loadModel } from '../../models/loader.js';
+import { sharedPath, skipUnlessShared } from '../../testing/shared.js';
 import { ApiError } from '../errors.js';
 import { ModelMetrics } from '../metrics.js';
-import { ScriptedModel } from '../test-support.js';
+import { ScriptedModel, STORIES_PARTS } from '../test-support.js';
 import { Job, type JobParams, type JobResult } from './job.js';
 import { Scheduler } from './scheduler.js';
 
@@ -21,7 +26,7 @@ function params(prompt: number[], maxTokens = 50): JobParams {
   };
 }
 
-function job(model: ScriptedModel, p: JobParams): { job: Job; done: Promise<JobResult> } {
+function job(model: CausalLM, p: JobParams): { job: Job; done: Promise<JobResult> } {
   let resolve!: (r: JobResult) => void;
   const done = new Promise<JobResult>((r) => {
     resolve = r;
@@ -106,5 +111,37 @@ describe('scheduler', () => {
       (e: unknown) => e instanceof ApiError && e.status === 400,
     );
     s.dispose();
+  });
+});
+
+describe('scheduler slots (stories260K)', { skip: skipUnlessShared(...STORIES_PARTS) }, () => {
+  test('slot sessions run through forwardBatch only and never allocate a per-session workspace', async () => {
+    const model = await loadModel(sharedPath(...STORIES_PARTS)!, { backend: new JsBackend() });
+    try {
+      const sessions: Session[] = [];
+      const opts: SessionOptions[] = [];
+      const create = model.newSession.bind(model);
+      model.newSession = (o?: SessionOptions): Session => {
+        opts.push({ ...o });
+        const s = create(o);
+        sessions.push(s);
+        return s;
+      };
+      const s = new Scheduler(model, { parallel: 2, queue: 2, contextLength: 256 }, new ModelMetrics());
+      const tok = model.tokenizer!;
+      const jobs = [
+        job(model, params(tok.encode('Once upon a time'), 8)),
+        job(model, params(tok.encode('Lily'), 8)),
+      ];
+      s.submit(jobs.map((j) => j.job));
+      const results = await Promise.all(jobs.map((j) => j.done));
+      for (const r of results) assert.equal(r.completionTokens, 8);
+      assert.equal(sessions.length, 2);
+      for (const o of opts) assert.equal(o.lazyWorkspace, true);
+      for (const x of sessions) assert.ok(x instanceof DecoderSession && !x.hasWorkspace);
+      s.dispose();
+    } finally {
+      model.dispose();
+    }
   });
 });

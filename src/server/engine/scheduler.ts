@@ -181,7 +181,11 @@ export class Scheduler {
       else {
         try {
           slot = {
-            session: this.model.newSession({ contextLength: this.opts.contextLength, maxBatch: this.chunk }),
+            session: this.model.newSession({
+              contextLength: this.opts.contextLength,
+              maxBatch: this.chunk,
+              lazyWorkspace: true, // slots run only through forwardBatch
+            }),
             ids: [],
           };
         } catch (e) {

@@ -1,7 +1,7 @@
 // POST /v1/embeddings: mean-pooled, L2-normalised final hidden states; `encoding_format: base64`
 // returns little-endian float32 bytes (what the official clients ask for by default).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { canEmbed, embed } from '../engine/embed.js';
+import { embed } from '../engine/embed.js';
 import { badRequest, contextExceeded } from '../errors.js';
 import { embeddingSchema } from '../schemas.js';
 import type { ServerContext } from './context.js';
@@ -21,7 +21,6 @@ export function registerEmbeddings(app: FastifyInstance, ctx: ServerContext): vo
       const b = req.body as EmbeddingBody;
       ctx.checkAccepting();
       const m = ctx.models.get(b.model);
-      if (!canEmbed(m.model)) throw badRequest(`model ${m.id} cannot produce embeddings`, 'model');
       const dim = m.model.info.dim;
       if (b.dimensions != null && b.dimensions !== dim)
         throw badRequest(

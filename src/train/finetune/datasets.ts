@@ -166,6 +166,15 @@ function encode(ctx: RenderContext, marked: string): number[] {
 }
 
 /**
+ * Token ids of a prompt rendered up to the assistant's turn (generation prompt added), with BOS
+ * when the tokenizer wants one; control tokens spelled in the messages stay text (e.g. PPO prompts).
+ */
+export function tokenizePrompt(ctx: RenderContext, messages: readonly ChatMessage[]): number[] {
+  const bos = ctx.tokenizer.addBos && ctx.tokenizer.bosId !== undefined ? [ctx.tokenizer.bosId] : [];
+  return [...bos, ...encode(ctx, render(ctx, messages, true))];
+}
+
+/**
  * Renders a conversation and marks assistant tokens as trainable: every assistant turn's text
  * (and the template's end-of-turn tokens after it) is trained, prompts and user turns are not.
  * The template must render each prefix of the conversation as a text prefix of the whole.

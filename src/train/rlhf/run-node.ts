@@ -20,6 +20,7 @@ import {
   parseSftRecords,
   type RenderContext,
   tokenizePair,
+  tokenizePrompt,
 } from '../finetune/datasets.js';
 import { shapeOfParam } from '../finetune/shapes.js';
 import type { RunHooks, RunRecord } from '../run-node.js';
@@ -100,16 +101,8 @@ function asMessages(r: unknown, file: string, i: number): ChatMessage[] {
 /** PPO prompts: rendered up to the assistant's turn, token ids with BOS when the model wants one. */
 function promptIds(ctx: RenderContext, data: unknown, file: string): number[][] {
   if (!Array.isArray(data)) throw new FormatError(`${file}: expected a JSON array of records`, { file });
-  const tok = ctx.tokenizer;
-  const bos = tok.addBos && tok.bosId !== undefined ? [tok.bosId] : [];
-  return data.map((r, i) => {
-    const text = ctx.template.render(asMessages(r, file, i), {
-      addGenerationPrompt: true,
-      ...(ctx.bosToken !== undefined ? { bosToken: ctx.bosToken } : {}),
-      ...(ctx.eosToken !== undefined ? { eosToken: ctx.eosToken } : {}),
-    });
-    return [...bos, ...tok.encode(text, { addSpecial: false, allowSpecial: true })];
-  });
+  // Message contents are plain text: a control token typed in the data never becomes a real one.
+  return data.map((r, i) => tokenizePrompt(ctx, asMessages(r, file, i)));
 }
 
 interface Built {
