@@ -3,7 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { FormatError, UsageError } from '../../errors.js';
 import { ChatTemplate, FALLBACK_TEMPLATES, type FallbackTemplate } from '../../tokenizers/chat-template.js';
+import { ADAMW_DEFAULTS } from '../adamw.js';
+import type { NetConfig } from '../nets/index.js';
 import { Rng } from '../rng.js';
+import type { TrainConfig } from '../trainer.js';
 import type { BaseModel } from './base-node.js';
 import type { RenderContext } from './datasets.js';
 
@@ -57,4 +60,30 @@ export function split<T>(items: readonly T[], valFraction: number, seed: number)
   }
   const nVal = Math.min(Math.floor(items.length * valFraction), Math.max(0, items.length - 1));
   return { train: order.slice(nVal).map((i) => items[i]!), val: order.slice(0, nVal).map((i) => items[i]!) };
+}
+
+/** The trainer configuration every fine-tuning method uses (warm-up + cosine, no decay under LoRA). */
+export function finetuneTrainConfig(
+  o: { batchSize: number; maxSteps: number; lr: number; lora?: unknown; evalEvery: number; seed: number },
+  net: NetConfig,
+  blockSize: number,
+): TrainConfig {
+  return {
+    net,
+    batchSize: o.batchSize,
+    blockSize,
+    gradAccum: 1,
+    maxSteps: o.maxSteps,
+    schedule: {
+      lr: o.lr,
+      minLr: o.lr / 10,
+      warmupSteps: Math.min(20, Math.floor(o.maxSteps / 10)),
+      decaySteps: o.maxSteps,
+    },
+    optim: { ...ADAMW_DEFAULTS, weightDecay: o.lora !== undefined ? 0 : 0.01 },
+    evalEvery: o.evalEvery,
+    evalBatches: 4,
+    seed: o.seed,
+    maxBadSteps: 5,
+  };
 }

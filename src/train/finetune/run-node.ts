@@ -15,9 +15,9 @@ import { trainedGguf, trainedHf } from '../export.js';
 import { type Adapters, addLoraAdapters } from '../nets/lora.js';
 import type { Recipe } from '../presets.js';
 import { type RunRecord, TrainingRun } from '../run-node.js';
-import { type TrainConfig, Trainer } from '../trainer.js';
+import { Trainer } from '../trainer.js';
 import { type BaseModel, loadBaseModel } from './base-node.js';
-import { readJsonData, renderContext, split } from './common-node.js';
+import { finetuneTrainConfig, readJsonData, renderContext, split } from './common-node.js';
 import { parsePreferenceRecords, parseSftRecords, tokenizeConversation, tokenizePair } from './datasets.js';
 import { DpoObjective, SftObjective } from './objectives.js';
 import { type AdapterTensors, mergeAdapter, normalizeTargets, toPeft } from './peft.js';
@@ -78,24 +78,7 @@ async function buildTrainer(
   const net = base.net;
   if (o.blockSize > net.contextLength)
     throw new UsageError(`--block-size ${o.blockSize} exceeds the model context ${net.contextLength}`);
-  const cfg: TrainConfig = {
-    net,
-    batchSize: o.batchSize,
-    blockSize: o.blockSize,
-    gradAccum: 1,
-    maxSteps: o.maxSteps,
-    schedule: {
-      lr: o.lr,
-      minLr: o.lr / 10,
-      warmupSteps: Math.min(20, Math.floor(o.maxSteps / 10)),
-      decaySteps: o.maxSteps,
-    },
-    optim: { ...ADAMW_DEFAULTS, weightDecay: o.lora !== undefined ? 0 : 0.01 },
-    evalEvery: o.evalEvery,
-    evalBatches: 4,
-    seed: o.seed,
-    maxBadSteps: 5,
-  };
+  const cfg = finetuneTrainConfig(o, net, o.blockSize);
   let objective: SftObjective | DpoObjective;
   let dpo: DpoObjective | undefined;
   if (o.method === 'sft') {

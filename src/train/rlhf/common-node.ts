@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../../io/write-node.js';
 import { ADAMW_DEFAULTS } from '../adamw.js';
 import { trainedGguf, trainedHf } from '../export.js';
 import type { BaseModel } from '../finetune/base-node.js';
+import { finetuneTrainConfig } from '../finetune/common-node.js';
 import { type AdapterTensors, mergeAdapter, normalizeTargets, toPeft } from '../finetune/peft.js';
 import { shapeOfParam } from '../finetune/shapes.js';
 import { ggufTokenizerMetadata } from '../finetune/tokenizer-meta-node.js';
@@ -62,24 +63,7 @@ export function blockOf(o: AlignOptions, contextLength: number): number {
 }
 
 export function trainConfig(o: AlignOptions, base: BaseModel): TrainConfig {
-  return {
-    net: base.net,
-    batchSize: o.batchSize,
-    blockSize: blockOf(o, base.net.contextLength),
-    gradAccum: 1,
-    maxSteps: o.maxSteps,
-    schedule: {
-      lr: o.lr,
-      minLr: o.lr / 10,
-      warmupSteps: Math.min(20, Math.floor(o.maxSteps / 10)),
-      decaySteps: o.maxSteps,
-    },
-    optim: { ...ADAMW_DEFAULTS, weightDecay: o.lora !== undefined ? 0 : 0.01 },
-    evalEvery: o.evalEvery,
-    evalBatches: 4,
-    seed: o.seed,
-    maxBadSteps: 5,
-  };
+  return finetuneTrainConfig(o, base.net, blockOf(o, base.net.contextLength));
 }
 
 /** Trainer init: the base tensors (frozen under LoRA), LoRA adapters, then extra heads. */
