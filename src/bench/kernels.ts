@@ -3,6 +3,8 @@
 // reads as a fraction of what the memory delivers. GEMM and prefill report GFLOP/s; decode
 // linears report GB/s of weights; attention GB/s of KV cache; dispatch the µs of a tiny op.
 // Flags: --threads N (default: all cores), --build simd|relaxed, --quick (smaller probe, fewer reps).
+// On a shared machine wall-clock rates drop with the CPU we get; `per_cpu_s` (work per CPU-second
+// of all our threads) and `cpu_share` say how much of that is contention.
 
 import { Rng } from '../backend/conformance/random.js';
 import { randomWeight } from '../backend/conformance/weights.js';
@@ -16,12 +18,17 @@ import type { Benchmark, BenchOptions, BenchResult } from './registry.js';
 interface Timing {
   best: number;
   med: number;
+  /** Mean seconds per call of process CPU time (all threads) over the timed calls. */
+  cpu: number;
+  /** Mean wall seconds per call. */
+  wall: number;
 }
 
 /** Warm-up calls, then at least `reps` timed calls and at least `minSec` seconds. Seconds. */
 function time(fn: () => void, warm: number, reps: number, minSec: number): Timing {
   for (let i = 0; i < warm; i++) fn();
   const t: number[] = [];
+  const c0 = process.cpuUsage();
   const start = performance.now();
   while (t.length < reps || (performance.now() - start) / 1000 < minSec) {
     const t0 = performance.now();
@@ -29,8 +36,20 @@ function time(fn: () => void, warm: number, reps: number, minSec: number): Timin
     t.push((performance.now() - t0) / 1000);
     if (t.length >= 200) break;
   }
+  const wall = (performance.now() - start) / 1000 / t.length;
+  const cu = process.cpuUsage(c0);
+  const cpu = (cu.user + cu.system) / 1e6 / t.length;
   t.sort((a, b) => a - b);
-  return { best: t[0]!, med: t[Math.floor(t.length / 2)]! };
+  return { best: t[0]!, med: t[Math.floor(t.length / 2)]!, cpu, wall };
+}
+
+/**
+ * Fields that stay meaningful on a shared machine: work per CPU-second of all our threads
+ * (`per_cpu_s`, in the row's unit, × threads gives the uncontended rate) and the share of the
+ * requested cores the process actually got (`cpu_share`).
+ */
+function contention(work: number, t: Timing, threads: number): { per_cpu_s: number; cpu_share: number } {
+  return { per_cpu_s: round(work / t.cpu / 1e9), cpu_share: round(t.cpu / t.wall / threads) };
 }
 
 interface Ctx {
@@ -52,6 +71,7 @@ function gbps(c: Ctx, name: string, shape: string, bytes: number, t: Timing): vo
     unit: 'GB/s',
     fraction_of_probe: round(value / c.probe),
     median: round(bytes / t.med / 1e9),
+    ...contention(bytes, t, c.threads),
   });
 }
 
@@ -63,6 +83,7 @@ function gflops(c: Ctx, name: string, shape: string, flop: number, t: Timing): v
     value: round(flop / t.best / 1e9),
     unit: 'GFLOP/s',
     median: round(flop / t.med / 1e9),
+    ...contention(flop, t, c.threads),
   });
 }
 
@@ -199,7 +220,17 @@ function benchRowOps(c: Ctx): void {
 }
 
 function printTable(rows: readonly BenchResult[]): void {
-  const head = ['kernel', 'shape', 'threads', 'value', 'unit', 'of probe', 'median'];
+  const head = [
+    'kernel',
+    'shape',
+    'threads',
+    'value',
+    'unit',
+    'of probe',
+    'median',
+    'per CPU-s',
+    'CPU share',
+  ];
   const body = rows.map((r) => [
     r.name,
     r.shape,
@@ -208,6 +239,8 @@ function printTable(rows: readonly BenchResult[]): void {
     r.unit,
     r.fraction_of_probe === undefined ? '' : `${Math.round(r.fraction_of_probe * 100)}%`,
     typeof r.median === 'number' ? r.median.toFixed(2) : '',
+    typeof r.per_cpu_s === 'number' ? r.per_cpu_s.toFixed(2) : '',
+    typeof r.cpu_share === 'number' ? `${Math.round(r.cpu_share * 100)}%` : '',
   ]);
   const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => `| ${cells.map((s, i) => s.padEnd(width[i]!)).join(' | ')} |`;
@@ -247,6 +280,7 @@ export const kernelsBenchmark: Benchmark = {
           unit: 'GB/s',
           fraction_of_probe: 1,
           median: round(pb / t.med / 1e9),
+          ...contention(pb, t, threads),
         });
         benchGemm(c, 512);
         benchGemm(c, 1024);

@@ -1,7 +1,7 @@
 // `llmts bench tokenizers`: encode / decode MB/s on English (tinyshakespeare) and Chinese
 // (全唐诗 poems) text for cl100k and o200k next to js-tiktoken and gpt-tokenizer in the same run,
 // GPT-2 (encoder.json) and Llama-3 (tokenizer.json), and BPE training of a 16k vocabulary on the
-// corpora (~25 MB; seconds and peak RSS). Speeds are CPU time (see best()). Flags: --quick (1 MB training text, fewer reps),
+// corpora (~25 MB; seconds and peak RSS). Speeds are CPU time (see cpuSeconds()). Flags: --quick (1 MB training text, fewer reps),
 // --no-train.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,20 +16,13 @@ interface Coder {
   decode(ids: number[]): string;
 }
 
-/**
- * Best of `reps` runs in seconds of CPU time (user + system) of this single-threaded process:
- * on a shared machine wall time mostly measures the neighbours.
- */
-function best(fn: () => void, reps: number): number {
-  fn(); // warm-up (also fills caches, for every library alike)
-  let t = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < reps; i++) {
-    const c0 = process.cpuUsage();
-    fn();
-    const c = process.cpuUsage(c0);
-    t = Math.min(t, (c.user + c.system) / 1e6);
-  }
-  return t;
+/** Seconds of CPU time (user + system) of one call: on a shared machine wall time mostly
+ * measures the neighbours, and all of this is single-threaded. */
+function cpuSeconds(fn: () => unknown): number {
+  const c0 = process.cpuUsage();
+  fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
 }
 
 function chinese(maxBytes: number): string {
@@ -87,58 +80,71 @@ export const tokenizersBenchmark: Benchmark = {
       if (opts.json) console.log(JSON.stringify(r));
       else console.log(`${r.name.padEnd(44)} ${r.shape.padEnd(10)} ${String(r.value).padStart(9)} ${r.unit}`);
     };
-    const measure = (label: string, coder: Coder) => {
+    /**
+     * Encode/decode MB/s of several coders on each text. Runs are interleaved round-robin
+     * (ours, theirs, ours, ...) so that every library sees the same machine state; best of `reps`.
+     */
+    const measure = (coders: [string, Coder][]) => {
       for (const [lang, text] of texts) {
         const mb = Buffer.byteLength(text) / 1e6;
-        let ids: number[] = [];
-        const te = best(() => {
-          ids = coder.encode(text);
-        }, reps);
-        const td = best(() => {
-          coder.decode(ids);
-        }, reps);
-        emit({
-          name: `${label} encode`,
-          shape: lang,
-          threads: 1,
-          value: Math.round((mb / te) * 100) / 100,
-          unit: 'MB/s',
-          tokens: ids.length,
-        });
-        emit({
-          name: `${label} decode`,
-          shape: lang,
-          threads: 1,
-          value: Math.round((mb / td) * 100) / 100,
-          unit: 'MB/s',
+        const ids = coders.map(([, c]) => c.encode(text)); // warm-up
+        const enc = coders.map(() => Number.POSITIVE_INFINITY);
+        const dec = coders.map(() => Number.POSITIVE_INFINITY);
+        for (let r = 0; r < reps; r++) {
+          coders.forEach(([, c], k) => {
+            enc[k] = Math.min(
+              enc[k]!,
+              cpuSeconds(() => c.encode(text)),
+            );
+            dec[k] = Math.min(
+              dec[k]!,
+              cpuSeconds(() => c.decode(ids[k]!)),
+            );
+          });
+        }
+        coders.forEach(([label], k) => {
+          const row = (what: string, secs: number) =>
+            emit({
+              name: `${label} ${what}`,
+              shape: lang,
+              threads: 1,
+              value: Math.round((mb / secs) * 100) / 100,
+              unit: 'MB/s',
+            });
+          row('encode', enc[k]!);
+          row('decode', dec[k]!);
         });
       }
     };
     const { Tiktoken } = await import('js-tiktoken/lite');
     for (const enc of ['cl100k_base', 'o200k_base'] as const) {
       const ours = loadTokenizer(tt(enc)!);
-      measure(`${enc} llmts`, { encode: (s) => ours.encode(s), decode: (ids) => ours.decode(ids) });
       const ranks = (await import(`js-tiktoken/ranks/${enc}`)) as {
         default: ConstructorParameters<typeof Tiktoken>[0];
       };
       const jt = new Tiktoken(ranks.default);
-      measure(`${enc} js-tiktoken`, { encode: (s) => jt.encode(s, [], []), decode: (ids) => jt.decode(ids) });
       const gt = (await import(`gpt-tokenizer/encoding/${enc}`)) as {
         encode: (s: string, o?: object) => number[];
         decode: (ids: number[]) => string;
       };
-      measure(`${enc} gpt-tokenizer`, {
-        encode: (s) => gt.encode(s, { disallowedSpecial: new Set() }),
-        decode: (ids) => gt.decode(ids),
-      });
+      const noSpecial = { disallowedSpecial: new Set() };
+      measure([
+        [`${enc} llmts`, { encode: (s) => ours.encode(s), decode: (ids) => ours.decode(ids) }],
+        [`${enc} js-tiktoken`, { encode: (s) => jt.encode(s, [], []), decode: (ids) => jt.decode(ids) }],
+        [`${enc} gpt-tokenizer`, { encode: (s) => gt.encode(s, noSpecial), decode: (ids) => gt.decode(ids) }],
+      ]);
     }
     const gpt2 = loadTokenizer(sharedPath('data', 'tokenizers', 'gpt2', 'encoder.json')!);
-    measure('gpt2 encoder.json llmts', { encode: (s) => gpt2.encode(s), decode: (ids) => gpt2.decode(ids) });
+    measure([
+      ['gpt2 encoder.json llmts', { encode: (s) => gpt2.encode(s), decode: (ids) => gpt2.decode(ids) }],
+    ]);
     const l3 = loadTokenizer(sharedPath('data', 'tokenizers', 'llama3', 'tokenizer.json')!);
-    measure('llama3 tokenizer.json llmts', {
-      encode: (s) => l3.encode(s, { addSpecial: false }),
-      decode: (ids) => l3.decode(ids),
-    });
+    measure([
+      [
+        'llama3 tokenizer.json llmts',
+        { encode: (s) => l3.encode(s, { addSpecial: false }), decode: (ids) => l3.decode(ids) },
+      ],
+    ]);
 
     if (opts.flags.train !== false && opts.flags['no-train'] !== true) {
       const files = trainingFiles();

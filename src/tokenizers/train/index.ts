@@ -1,0 +1,7 @@
+export {
+  BpeTrainer,
+  type BpeTrainOptions,
+  type BpeTrainResult,
+  mergesText,
+  toTokenizerJson,
+} from './bpe-trainer.js';
