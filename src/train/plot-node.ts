@@ -1,6 +1,4 @@
 // The loss curve of a run, drawn with Vega-Lite into an SVG file (Node-only).
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import { writeFileAtomic } from '../io/write-node.js';
 
 export interface LossPoint {
@@ -14,6 +12,8 @@ export async function writeLossCurve(
   points: readonly LossPoint[],
   title: string,
 ): Promise<void> {
+  // Loaded on first use: the plotting libraries are large and most commands never draw.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const spec = compile({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
