@@ -1,0 +1,213 @@
+// On-the-fly activation quantization for the quantized linear kernels, value-exact with ggml's
+// quantize_row_q8_0_ref and quantize_row_q8_K_ref (the JS reference in src/quant does the same).
+//
+// The converted rows are written in a private planar layout (not ggml's block structs), for
+// m rows of K values (row t, block b):
+//   q8  [m][K]  int8 quants
+//   q16 [m][K]  the same quants as int16 (used by the portable build and by Q8_0 weights)
+//   d   Q8_0: f32 [m][K/32], the block scale f16-rounded (as stored by ggml) then widened
+//       Q8_K: f32 [m][K/256], the super-block scale
+//   Q8_0: s  i32 [m][K/32]  −8·Σ q over the block (the Q4_0 offset term)
+//   Q8_K: bs16 i16 [m][K/16] sums of 16 quants (ggml's bsums); bs32 i16 [m][K/32] sums of 32
+// Kernels are parallel over rows t in [r0, r1).
+
+import { qroundF16 } from './quant_util';
+
+// biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
+class QA {
+  /**
+   * Round half away from zero (C roundf) to i32, per lane, for |v| < 2^22: the rounded value is
+   * an integer-valued float, converted exactly by the 1.5·2^23 magic-number addition.
+   */
+  @inline static roundAway(v: v128): v128 {
+    const t = f32x4.trunc(v);
+    const frac = f32x4.abs(f32x4.sub(v, t)); // exact
+    const one = v128.or(v128.and(v, f32x4.splat(-0.0)), f32x4.splat(1.0)); // copysign(1, v)
+    const r = f32x4.add(t, v128.and(one, f32x4.ge(frac, f32x4.splat(0.5))));
+    return QA.toInt(r);
+  }
+
+  /**
+   * ggml's nearest_int (round half to even) for |v| < 2^22: the bits of v + 1.5·2^23, rebased.
+   * Also converts integer-valued floats exactly.
+   */
+  @inline static toInt(v: v128): v128 {
+    return i32x4.sub(f32x4.add(v, f32x4.splat(12582912.0)), i32x4.splat(0x4b400000));
+  }
+
+  /** max over lanes of |v| for 8 vectors, as f32 (abs bits compared as integers: monotonic). */
+  @inline static amax8(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128): f32 {
+    const a = i32x4.splat(0x7fffffff);
+    let m = i32x4.max_s(
+      i32x4.max_s(
+        i32x4.max_s(v128.and(v0, a), v128.and(v1, a)),
+        i32x4.max_s(v128.and(v2, a), v128.and(v3, a)),
+      ),
+      i32x4.max_s(
+        i32x4.max_s(v128.and(v4, a), v128.and(v5, a)),
+        i32x4.max_s(v128.and(v6, a), v128.and(v7, a)),
+      ),
+    );
+    m = i32x4.max_s(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
+    m = i32x4.max_s(m, i32x4.shuffle(m, m, 1, 0, 3, 2));
+    return f32x4.extract_lane(m, 0);
+  }
+}
+
+/** x [m][K] f32 → Q8_0 planes (see the file header). K % 32 == 0. */
+export function quant_act_q8_0(
+  x: usize,
+  K: i32,
+  q8: usize,
+  q16: usize,
+  d: usize,
+  s: usize,
+  r0: i32,
+  r1: i32,
+): void {
+  const nb = K >> 5;
+  for (let t = r0; t < r1; t++) {
+    let xp = x + <usize>t * <usize>K * 4;
+    let qp = q8 + <usize>t * <usize>K;
+    let q16p = q16 + <usize>t * <usize>K * 2;
+    let dp = d + <usize>t * <usize>nb * 4;
+    let sp = s + <usize>t * <usize>nb * 4;
+    for (let b = 0; b < nb; b++) {
+      const v0 = v128.load(xp);
+      const v1 = v128.load(xp, 16);
+      const v2 = v128.load(xp, 32);
+      const v3 = v128.load(xp, 48);
+      const v4 = v128.load(xp, 64);
+      const v5 = v128.load(xp, 80);
+      const v6 = v128.load(xp, 96);
+      const v7 = v128.load(xp, 112);
+      const amax = QA.amax8(v0, v1, v2, v3, v4, v5, v6, v7);
+      const dd: f32 = amax / 127.0;
+      const id: f32 = dd !== 0 ? <f32>1.0 / dd : 0;
+      const idv = f32x4.splat(id);
+      const i0 = QA.roundAway(f32x4.mul(v0, idv));
+      const i1 = QA.roundAway(f32x4.mul(v1, idv));
+      const i2 = QA.roundAway(f32x4.mul(v2, idv));
+      const i3 = QA.roundAway(f32x4.mul(v3, idv));
+      const i4 = QA.roundAway(f32x4.mul(v4, idv));
+      const i5 = QA.roundAway(f32x4.mul(v5, idv));
+      const i6 = QA.roundAway(f32x4.mul(v6, idv));
+      const i7 = QA.roundAway(f32x4.mul(v7, idv));
+      const h0 = i16x8.narrow_i32x4_s(i0, i1);
+      const h1 = i16x8.narrow_i32x4_s(i2, i3);
+      const h2 = i16x8.narrow_i32x4_s(i4, i5);
+      const h3 = i16x8.narrow_i32x4_s(i6, i7);
+      v128.store(q16p, h0);
+      v128.store(q16p, h1, 16);
+      v128.store(q16p, h2, 32);
+      v128.store(q16p, h3, 48);
+      v128.store(qp, i8x16.narrow_i16x8_s(h0, h1));
+      v128.store(qp, i8x16.narrow_i16x8_s(h2, h3), 16);
+      const sv = i32x4.add(
+        i32x4.add(i32x4.extadd_pairwise_i16x8_s(h0), i32x4.extadd_pairwise_i16x8_s(h1)),
+        i32x4.add(i32x4.extadd_pairwise_i16x8_s(h2), i32x4.extadd_pairwise_i16x8_s(h3)),
+      );
+      const sum =
+        i32x4.extract_lane(sv, 0) +
+        i32x4.extract_lane(sv, 1) +
+        i32x4.extract_lane(sv, 2) +
+        i32x4.extract_lane(sv, 3);
+      store<f32>(dp, qroundF16(dd));
+      store<i32>(sp, -8 * sum);
+      xp += 128;
+      qp += 32;
+      q16p += 64;
+      dp += 4;
+      sp += 4;
+    }
+  }
+}
+
+/** x [m][K] f32 → Q8_K planes (see the file header). K % 256 == 0. */
+export function quant_act_q8_k(
+  x: usize,
+  K: i32,
+  q8: usize,
+  q16: usize,
+  d: usize,
+  bs16: usize,
+  bs32: usize,
+  r0: i32,
+  r1: i32,
+): void {
+  const nsb = K >> 8;
+  for (let t = r0; t < r1; t++) {
+    let xp = x + <usize>t * <usize>K * 4;
+    let qp = q8 + <usize>t * <usize>K;
+    let q16p = q16 + <usize>t * <usize>K * 2;
+    let dp = d + <usize>t * <usize>nsb * 4;
+    let b16 = bs16 + <usize>t * <usize>(K >> 4) * 2;
+    let b32 = bs32 + <usize>t * <usize>(K >> 5) * 2;
+    for (let sb = 0; sb < nsb; sb++) {
+      // amax, then the first element reaching it (ggml keeps the first on ties)
+      let amax: f32 = 0;
+      for (let j: usize = 0; j < 1024; j += 128) {
+        const a = QA.amax8(
+          v128.load(xp + j),
+          v128.load(xp + j, 16),
+          v128.load(xp + j, 32),
+          v128.load(xp + j, 48),
+          v128.load(xp + j, 64),
+          v128.load(xp + j, 80),
+          v128.load(xp + j, 96),
+          v128.load(xp + j, 112),
+        );
+        amax = reinterpret<i32>(a) > reinterpret<i32>(amax) ? a : amax;
+      }
+      if (amax === 0) {
+        store<f32>(dp, 0);
+        for (let j: usize = 0; j < 256; j += 16) v128.store(qp + j, i32x4.splat(0));
+        for (let j: usize = 0; j < 512; j += 16) v128.store(q16p + j, i32x4.splat(0));
+        for (let j: usize = 0; j < 32; j += 16) v128.store(b16 + j, i32x4.splat(0));
+        v128.store(b32, i32x4.splat(0));
+      } else {
+        let max: f32 = 0;
+        for (let j: usize = 0; j < 1024; j += 4) {
+          const v = load<f32>(xp + j);
+          if (Mathf.abs(v) === amax) {
+            max = v;
+            break;
+          }
+        }
+        const iscale: f32 = <f32>-127.0 / max;
+        const isv = f32x4.splat(iscale);
+        const lim = i32x4.splat(127);
+        for (let g: usize = 0; g < 16; g++) {
+          // 16 values → one v128 of int8, two of int16, one 16-sum
+          const p = xp + (g << 6);
+          const i0 = i32x4.min_s(QA.toInt(f32x4.mul(v128.load(p), isv)), lim);
+          const i1 = i32x4.min_s(QA.toInt(f32x4.mul(v128.load(p, 16), isv)), lim);
+          const i2 = i32x4.min_s(QA.toInt(f32x4.mul(v128.load(p, 32), isv)), lim);
+          const i3 = i32x4.min_s(QA.toInt(f32x4.mul(v128.load(p, 48), isv)), lim);
+          const h0 = i16x8.narrow_i32x4_s(i0, i1);
+          const h1 = i16x8.narrow_i32x4_s(i2, i3);
+          v128.store(q16p + (g << 5), h0);
+          v128.store(q16p + (g << 5), h1, 16);
+          v128.store(qp + (g << 4), i8x16.narrow_i16x8_s(h0, h1));
+          const sv = i32x4.add(i32x4.add(i0, i1), i32x4.add(i2, i3));
+          const sum =
+            i32x4.extract_lane(sv, 0) +
+            i32x4.extract_lane(sv, 1) +
+            i32x4.extract_lane(sv, 2) +
+            i32x4.extract_lane(sv, 3);
+          store<i16>(b16 + (g << 1), <i16>sum);
+        }
+        for (let k: usize = 0; k < 8; k++) {
+          store<i16>(b32 + (k << 1), <i16>(load<i16>(b16 + (k << 2)) + load<i16>(b16 + (k << 2), 2)));
+        }
+        store<f32>(dp, <f32>1.0 / iscale);
+      }
+      xp += 1024;
+      qp += 256;
+      q16p += 512;
+      dp += 4;
+      b16 += 32;
+      b32 += 16;
+    }
+  }
+}

@@ -1,0 +1,312 @@
+// Q4_0 weights · Q8_0 activations (ggml's vec_dot_q4_0_q8_0), parallel over weight rows.
+//
+// Weight layout: GGUF's, unchanged. A row of K values is K/32 blocks of 18 bytes: d (f16),
+// qs[16]: element j is the low nibble of qs[j], element j+16 the high nibble; value = nibble − 8.
+// The unsigned nibbles (0..15) are valid i7 operands, so the relaxed build uses
+// i16x8.relaxed_dot_i8x16_i7x16_s exactly. Blocks go 4 at a time: their integer dots are reduced
+// into one i32x4 (lane j = block j), the −8·Σx offsets (activation plane s) added, converted
+// once and multiplied by the 4 scales d_w·d_x (4 f16 scales widened together), as ggml's
+// sumi·d_w·d_x.
+// - one token (decode): one pass over the row, the 4 scales gathered in the loop (row1; a separate
+//   scale pass, or two rows per pass sharing the activation loads, measured slower from DRAM);
+// - tiles of 4 tokens while ≥ 3 remain (prefill, small batches; the activation planes are padded
+//   to 4 rows): a row's scales are first widened into per-thread scratch, then each unpacked
+//   group of blocks serves 4 tokens (row4); the last 1-2 tokens run one at a time (row1).
+// Stores of partial results to a per-thread "sink" order the work: without them V8 hoists every
+// load of a loop body ahead of the arithmetic and spills registers (measured 1.4x slower).
+// Activations: the planar Q8_0 layout of kernels/quant_act.ts.
+
+import { Q } from './quant_util';
+
+// biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
+class Q40 {
+  @inline static lo(w: v128): v128 {
+    return v128.and(w, i8x16.splat(15));
+  }
+
+  @inline static hi(w: v128): v128 {
+    return v128.and(i16x8.shr_u(w, 4), i8x16.splat(15));
+  }
+
+  /** Nibble dot of one block (i32x4 partial sums, offset not applied). */
+  @inline static bdot(lo: v128, hi: v128, x8: usize, x16: usize): v128 {
+    return Q.idot32(lo, hi, x8, x16, i16x8.splat(1));
+  }
+
+  /**
+   * acc + (block sums + offsets) · S for 4 blocks (unpacked l0/h0 .. l3/h3) and one token whose
+   * planes start at this group (x8, x16, s); S: the 4 scales d_w·d_x.
+   */
+  @inline static grp(
+    acc: v128,
+    l0: v128,
+    h0: v128,
+    l1: v128,
+    h1: v128,
+    l2: v128,
+    h2: v128,
+    l3: v128,
+    h3: v128,
+    x8: usize,
+    x16: usize,
+    s: usize,
+    S: v128,
+    sink: usize,
+  ): v128 {
+    // The stores order the work: without them V8 hoists every load of the body ahead of the
+    // arithmetic and spills registers.
+    const i0 = Q40.bdot(l0, h0, x8, x16);
+    v128.store(sink, i0);
+    const i1 = Q40.bdot(l1, h1, x8 + 32, x16 + 64);
+    v128.store(sink, i1, 16);
+    const i2 = Q40.bdot(l2, h2, x8 + 64, x16 + 128);
+    v128.store(sink, i2, 32);
+    const i3 = Q40.bdot(l3, h3, x8 + 96, x16 + 192);
+    v128.store(sink, i3, 48);
+    const r = Q.red4(i0, i1, i2, i3);
+    const res = Q.madd(f32x4.convert_i32x4_s(i32x4.add(r, v128.load(s))), S, acc);
+    v128.store(sink, res, 64);
+    return res;
+  }
+
+  /** acc + one block (unpacked lo/hi) for one token (planes at this block); sc: d_w·d_x. */
+  @inline static one(
+    acc: v128,
+    lo: v128,
+    hi: v128,
+    x8: usize,
+    x16: usize,
+    s: usize,
+    sc: f32,
+    sink: usize,
+  ): v128 {
+    const ia = i32x4.add(Q40.bdot(lo, hi, x8, x16), v128.load32_zero(s));
+    v128.store(sink, ia);
+    return Q.madd(f32x4.convert_i32x4_s(ia), f32x4.splat(sc), acc);
+  }
+
+  /** One weight row · one token (dw: this thread's scratch; its sink follows the scales). */
+  @inline static row1(wr: usize, nb: i32, x8: usize, x16: usize, d: usize, s: usize, dw: usize): f32 {
+    const sink = dw + ((<usize>nb * 4 + 63) & ~63);
+    let acc = f32x4.splat(0);
+    let b = 0;
+    for (; b + 4 <= nb; b += 4) {
+      const o = <usize>b;
+      const wb = wr + o * 18;
+      const S = f32x4.mul(Q.f16gather(wb, 18), v128.load(d + (o << 2)));
+      const w0 = v128.load(wb, 2);
+      const w1 = v128.load(wb, 20);
+      const w2 = v128.load(wb, 38);
+      const w3 = v128.load(wb, 56);
+      acc = Q40.grp(
+        acc,
+        Q40.lo(w0),
+        Q40.hi(w0),
+        Q40.lo(w1),
+        Q40.hi(w1),
+        Q40.lo(w2),
+        Q40.hi(w2),
+        Q40.lo(w3),
+        Q40.hi(w3),
+        x8 + (o << 5),
+        x16 + (o << 6),
+        s + (o << 2),
+        S,
+        sink,
+      );
+    }
+    for (; b < nb; b++) {
+      const o = <usize>b;
+      const wb = wr + o * 18;
+      const w = v128.load(wb, 2);
+      const sc = Q.f16(load<u16>(wb)) * load<f32>(d + (o << 2));
+      acc = Q40.one(acc, Q40.lo(w), Q40.hi(w), x8 + (o << 5), x16 + (o << 6), s + (o << 2), sc, sink);
+    }
+    return Q.hsum(acc);
+  }
+
+  /** One weight row · 4 tokens; token planes x8s / x16s / ds bytes apart (d and s alike). */
+  @inline static row4(
+    wr: usize,
+    nb: i32,
+    x8: usize,
+    x8s: usize,
+    x16: usize,
+    x16s: usize,
+    d: usize,
+    s: usize,
+    ds: usize,
+    o: usize,
+    os: usize,
+    accum: i32,
+    nt: i32,
+    dwp: usize,
+  ): void {
+    const sink = dwp + ((<usize>nb * 4 + 63) & ~63);
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let b = 0;
+    for (; b + 4 <= nb; b += 4) {
+      const ob = <usize>b;
+      const wb = wr + ob * 18;
+      const H = v128.load(dwp + (ob << 2));
+      let w = v128.load(wb, 2);
+      const l0 = Q40.lo(w);
+      const h0 = Q40.hi(w);
+      w = v128.load(wb, 20);
+      const l1 = Q40.lo(w);
+      const h1 = Q40.hi(w);
+      w = v128.load(wb, 38);
+      const l2 = Q40.lo(w);
+      const h2 = Q40.hi(w);
+      w = v128.load(wb, 56);
+      const l3 = Q40.lo(w);
+      const h3 = Q40.hi(w);
+      const p8 = x8 + (ob << 5);
+      const p16 = x16 + (ob << 6);
+      const dp = d + (ob << 2);
+      const ps = s + (ob << 2);
+      a0 = Q40.grp(a0, l0, h0, l1, h1, l2, h2, l3, h3, p8, p16, ps, f32x4.mul(H, v128.load(dp)), sink);
+      a1 = Q40.grp(
+        a1,
+        l0,
+        h0,
+        l1,
+        h1,
+        l2,
+        h2,
+        l3,
+        h3,
+        p8 + x8s,
+        p16 + x16s,
+        ps + ds,
+        f32x4.mul(H, v128.load(dp + ds)),
+        sink,
+      );
+      a2 = Q40.grp(
+        a2,
+        l0,
+        h0,
+        l1,
+        h1,
+        l2,
+        h2,
+        l3,
+        h3,
+        p8 + 2 * x8s,
+        p16 + 2 * x16s,
+        ps + 2 * ds,
+        f32x4.mul(H, v128.load(dp + 2 * ds)),
+        sink,
+      );
+      a3 = Q40.grp(
+        a3,
+        l0,
+        h0,
+        l1,
+        h1,
+        l2,
+        h2,
+        l3,
+        h3,
+        p8 + 3 * x8s,
+        p16 + 3 * x16s,
+        ps + 3 * ds,
+        f32x4.mul(H, v128.load(dp + 3 * ds)),
+        sink,
+      );
+    }
+    for (; b < nb; b++) {
+      const ob = <usize>b;
+      const wb = wr + ob * 18;
+      const w = v128.load(wb, 2);
+      const lo = Q40.lo(w);
+      const hi = Q40.hi(w);
+      const dw = load<f32>(dwp + (ob << 2));
+      const p8 = x8 + (ob << 5);
+      const p16 = x16 + (ob << 6);
+      const ps = s + (ob << 2);
+      const dp = d + (ob << 2);
+      a0 = Q40.one(a0, lo, hi, p8, p16, ps, dw * load<f32>(dp), sink);
+      a1 = Q40.one(a1, lo, hi, p8 + x8s, p16 + x16s, ps + ds, dw * load<f32>(dp + ds), sink);
+      a2 = Q40.one(a2, lo, hi, p8 + 2 * x8s, p16 + 2 * x16s, ps + 2 * ds, dw * load<f32>(dp + 2 * ds), sink);
+      a3 = Q40.one(a3, lo, hi, p8 + 3 * x8s, p16 + 3 * x16s, ps + 3 * ds, dw * load<f32>(dp + 3 * ds), sink);
+    }
+    Q.put(o, Q.hsum(a0), accum);
+    if (nt > 1) Q.put(o + os, Q.hsum(a1), accum);
+    if (nt > 2) Q.put(o + 2 * os, Q.hsum(a2), accum);
+    if (nt > 3) Q.put(o + 3 * os, Q.hsum(a3), accum);
+  }
+}
+
+/**
+ * out[t][r] (+)= W[r] · x[t] for weight rows r in [r0, r1) and tokens t < m.
+ * w: Q4_0 rows of K values; q8/q16/d/s: the Q8_0 activation planes; out: f32, row stride ldo;
+ * scratch: per-thread f32 scales, ceil64(4·K/32) + 128 bytes per thread, thread tid's at tid·that.
+ */
+export function quant_linear_q4_0(
+  w: usize,
+  K: i32,
+  q8: usize,
+  q16: usize,
+  d: usize,
+  s: usize,
+  m: i32,
+  out: usize,
+  ldo: i32,
+  accumulate: i32,
+  scratch: usize,
+  tid: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const nb = K >> 5;
+  const rb = <usize>nb * 18;
+  const dw = scratch + <usize>tid * (((<usize>nb * 4 + 63) & ~63) + 128); // this thread's f32 weight scales
+  const x8s = <usize>K;
+  const x16s = <usize>K * 2;
+  const ds = <usize>nb * 4;
+  const os = <usize>ldo * 4;
+  // Rows in L2-sized blocks (~192 KiB of weights), so every token tile re-reads them from L2
+  // even when one call gets the whole row range.
+  const rblk = max<i32>(1, <i32>(196608 / <i32>rb));
+  for (let q0 = r0; q0 < r1; q0 += rblk) {
+    const q1 = min(r1, q0 + rblk);
+    let t = 0;
+    for (; t + 3 <= m; t += 4) {
+      const nt = min(4, m - t); // 3..4 real tokens (planes padded to 4, see quant-linear.ts)
+      const tt = <usize>t;
+      for (let r = q0; r < q1; r++) {
+        const o = out + tt * os + ((<usize>r) << 2);
+        const wr = w + <usize>r * rb;
+        Q.scales(wr, nb, 18, dw);
+        Q40.row4(
+          wr,
+          nb,
+          q8 + tt * x8s,
+          x8s,
+          q16 + tt * x16s,
+          x16s,
+          d + tt * ds,
+          s + tt * ds,
+          ds,
+          o,
+          os,
+          accumulate,
+          nt,
+          dw,
+        );
+      }
+    }
+    for (; t < m; t++) {
+      const tt = <usize>t;
+      for (let r = q0; r < q1; r++) {
+        const wr = w + <usize>r * rb;
+        const v = Q40.row1(wr, nb, q8 + tt * x8s, q16 + tt * x16s, d + tt * ds, s + tt * ds, dw);
+        Q.put(out + tt * os + ((<usize>r) << 2), v, accumulate);
+      }
+    }
+  }
+}

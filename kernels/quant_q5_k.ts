@@ -1,0 +1,388 @@
+// Q5_K weights · Q8_K activations (ggml's vec_dot_q5_K_q8_K), parallel over weight rows.
+//
+// Weight layout: GGUF's, unchanged. A row of K values is K/256 super-blocks of 176 bytes:
+// d (f16), dmin (f16), scales[12] (as Q4_K), qh[32], qs[128]. Sub-block 2j = low nibbles of
+// qs[32j..32j+32) plus 16·bit 2j of qh[0..32); sub-block 2j+1 = high nibbles plus 16·bit 2j+1.
+// value = d·sc·q − dmin·m with q in 0..31 (valid i7 operands for the relaxed dot). Integer sums per
+// super-block are exact, then scaled as ggml does. Activations: the planar Q8_K layout of
+// kernels/quant_act.ts. Tokens go 4 at a time while ≥ 3 remain (the activation planes are
+// padded to 4 rows); the last 1-2 tokens run one at a time. Partial sums are also stored to a
+// per-thread sink to order the work (see quant_q4_0.ts). The loops are written out unrolled.
+
+import { Q } from './quant_util';
+
+// biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
+class Q5K {
+  /** acc + ia·(d·d_x) − (m16 · bsum32)·(dmin·d_x): one super-block's f32 contribution. */
+  @inline static finish(acc: v128, ia: v128, m16: v128, b32: usize, dd: f32, dm: f32, dx: f32): v128 {
+    const mins = i32x4.dot_i16x8_s(m16, v128.load(b32));
+    acc = Q.madd(f32x4.convert_i32x4_s(ia), f32x4.splat(dd * dx), acc);
+    return Q.madd(f32x4.convert_i32x4_s(mins), f32x4.splat(-(dm * dx)), acc);
+  }
+
+  /**
+   * q | 16·(bit 0 of each byte of h). h is qh shifted right (as i16 lanes) once per sub-block, so
+   * bit 0 of each byte is the current sub-block's bit; bits shifted in from the neighbouring byte
+   * only reach bit 0 after 8 shifts (at most 7 are done).
+   */
+  @inline static hb(q: v128, h: v128): v128 {
+    return v128.or(q, v128.and(i16x8.shl(h, 4), i8x16.splat(0x10)));
+  }
+
+  /** One weight row · one token. */
+  @inline static row1(wr: usize, nsb: i32, x8: usize, x16: usize, d: usize, b32: usize, sink: usize): f32 {
+    const m4 = i8x16.splat(15);
+    let acc = f32x4.splat(0);
+    for (let sb: usize = 0; sb < <usize>nsb; sb++) {
+      const blk = wr + sb * 176;
+      const sm = Q.scalesK4(blk + 4);
+      const sc = i16x8.extend_low_i8x16_u(sm);
+      const p8 = x8 + (sb << 8);
+      const p16 = x16 + (sb << 9);
+      let ia = i32x4.splat(0);
+      let ha = v128.load(blk, 16);
+      let hb = v128.load(blk, 32);
+      let qa = v128.load(blk, 48);
+      let qb = v128.load(blk, 64);
+      ia = Q.dot32(
+        ia,
+        Q5K.hb(v128.and(qa, m4), ha),
+        Q5K.hb(v128.and(qb, m4), hb),
+        p8,
+        p16,
+        i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1),
+      );
+      v128.store(sink, ia);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      ia = Q.dot32(
+        ia,
+        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha),
+        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb),
+        p8 + 32,
+        p16 + 64,
+        i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3),
+      );
+      v128.store(sink, ia);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      qa = v128.load(blk, 80);
+      qb = v128.load(blk, 96);
+      ia = Q.dot32(
+        ia,
+        Q5K.hb(v128.and(qa, m4), ha),
+        Q5K.hb(v128.and(qb, m4), hb),
+        p8 + 64,
+        p16 + 128,
+        i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5),
+      );
+      v128.store(sink, ia);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      ia = Q.dot32(
+        ia,
+        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha),
+        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb),
+        p8 + 96,
+        p16 + 192,
+        i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7),
+      );
+      v128.store(sink, ia);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      qa = v128.load(blk, 112);
+      qb = v128.load(blk, 128);
+      ia = Q.dot32(
+        ia,
+        Q5K.hb(v128.and(qa, m4), ha),
+        Q5K.hb(v128.and(qb, m4), hb),
+        p8 + 128,
+        p16 + 256,
+        i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9),
+      );
+      v128.store(sink, ia);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      ia = Q.dot32(
+        ia,
+        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha),
+        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb),
+        p8 + 160,
+        p16 + 320,
+        i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11),
+      );
+      v128.store(sink, ia);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      qa = v128.load(blk, 144);
+      qb = v128.load(blk, 160);
+      ia = Q.dot32(
+        ia,
+        Q5K.hb(v128.and(qa, m4), ha),
+        Q5K.hb(v128.and(qb, m4), hb),
+        p8 + 192,
+        p16 + 384,
+        i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13),
+      );
+      v128.store(sink, ia);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      ia = Q.dot32(
+        ia,
+        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha),
+        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb),
+        p8 + 224,
+        p16 + 448,
+        i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15),
+      );
+      v128.store(sink, ia);
+      const m16 = i16x8.extend_high_i8x16_u(sm);
+      const dd = Q.f16(load<u16>(blk));
+      const dm = Q.f16(load<u16>(blk, 2));
+      acc = Q5K.finish(acc, ia, m16, b32 + (sb << 4), dd, dm, load<f32>(d + (sb << 2)));
+    }
+    return Q.hsum(acc);
+  }
+
+  /** One weight row · 4 tokens; token planes x8s / x16s / ds / bs bytes apart. */
+  @inline static row4(
+    wr: usize,
+    nsb: i32,
+    x8: usize,
+    x8s: usize,
+    x16: usize,
+    x16s: usize,
+    d: usize,
+    ds: usize,
+    bp: usize,
+    bs: usize,
+    o: usize,
+    os: usize,
+    accum: i32,
+    nt: i32,
+    sink: usize,
+  ): void {
+    const m4 = i8x16.splat(15);
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    for (let sb: usize = 0; sb < <usize>nsb; sb++) {
+      const blk = wr + sb * 176;
+      const sm = Q.scalesK4(blk + 4);
+      const sc = i16x8.extend_low_i8x16_u(sm);
+      const p8 = x8 + (sb << 8);
+      const p16 = x16 + (sb << 9);
+      let i0 = i32x4.splat(0);
+      let i1 = i0;
+      let i2 = i0;
+      let i3 = i0;
+      let ha = v128.load(blk, 16);
+      let hb = v128.load(blk, 32);
+      let qa = v128.load(blk, 48);
+      let qb = v128.load(blk, 64);
+      let la = Q5K.hb(v128.and(qa, m4), ha);
+      let lb = Q5K.hb(v128.and(qb, m4), hb);
+      let s = i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+      i0 = Q.dot32(i0, la, lb, p8, p16, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot32(i1, la, lb, p8 + x8s, p16 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot32(i2, la, lb, p8 + 2 * x8s, p16 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot32(i3, la, lb, p8 + 3 * x8s, p16 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha);
+      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb);
+      s = i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
+      i0 = Q.dot32(i0, la, lb, p8 + 32, p16 + 64, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot32(i1, la, lb, p8 + 32 + x8s, p16 + 64 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot32(i2, la, lb, p8 + 32 + 2 * x8s, p16 + 64 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot32(i3, la, lb, p8 + 32 + 3 * x8s, p16 + 64 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      qa = v128.load(blk, 80);
+      qb = v128.load(blk, 96);
+      la = Q5K.hb(v128.and(qa, m4), ha);
+      lb = Q5K.hb(v128.and(qb, m4), hb);
+      s = i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5);
+      i0 = Q.dot32(i0, la, lb, p8 + 64, p16 + 128, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot32(i1, la, lb, p8 + 64 + x8s, p16 + 128 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot32(i2, la, lb, p8 + 64 + 2 * x8s, p16 + 128 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot32(i3, la, lb, p8 + 64 + 3 * x8s, p16 + 128 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha);
+      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb);
+      s = i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7);
+      i0 = Q.dot32(i0, la, lb, p8 + 96, p16 + 192, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot32(i1, la, lb, p8 + 96 + x8s, p16 + 192 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot32(i2, la, lb, p8 + 96 + 2 * x8s, p16 + 192 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot32(i3, la, lb, p8 + 96 + 3 * x8s, p16 + 192 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      qa = v128.load(blk, 112);
+      qb = v128.load(blk, 128);
+      la = Q5K.hb(v128.and(qa, m4), ha);
+      lb = Q5K.hb(v128.and(qb, m4), hb);
+      s = i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9);
+      i0 = Q.dot32(i0, la, lb, p8 + 128, p16 + 256, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot32(i1, la, lb, p8 + 128 + x8s, p16 + 256 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot32(i2, la, lb, p8 + 128 + 2 * x8s, p16 + 256 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot32(i3, la, lb, p8 + 128 + 3 * x8s, p16 + 256 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha);
+      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb);
+      s = i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11);
+      i0 = Q.dot32(i0, la, lb, p8 + 160, p16 + 320, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot32(i1, la, lb, p8 + 160 + x8s, p16 + 320 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot32(i2, la, lb, p8 + 160 + 2 * x8s, p16 + 320 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot32(i3, la, lb, p8 + 160 + 3 * x8s, p16 + 320 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      qa = v128.load(blk, 144);
+      qb = v128.load(blk, 160);
+      la = Q5K.hb(v128.and(qa, m4), ha);
+      lb = Q5K.hb(v128.and(qb, m4), hb);
+      s = i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13);
+      i0 = Q.dot32(i0, la, lb, p8 + 192, p16 + 384, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot32(i1, la, lb, p8 + 192 + x8s, p16 + 384 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot32(i2, la, lb, p8 + 192 + 2 * x8s, p16 + 384 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot32(i3, la, lb, p8 + 192 + 3 * x8s, p16 + 384 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      ha = i16x8.shr_u(ha, 1);
+      hb = i16x8.shr_u(hb, 1);
+      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha);
+      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb);
+      s = i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15);
+      i0 = Q.dot32(i0, la, lb, p8 + 224, p16 + 448, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot32(i1, la, lb, p8 + 224 + x8s, p16 + 448 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot32(i2, la, lb, p8 + 224 + 2 * x8s, p16 + 448 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot32(i3, la, lb, p8 + 224 + 3 * x8s, p16 + 448 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      const m16 = i16x8.extend_high_i8x16_u(sm);
+      const dd = Q.f16(load<u16>(blk));
+      const dm = Q.f16(load<u16>(blk, 2));
+      const b = bp + (sb << 4);
+      const dp = d + (sb << 2);
+      a0 = Q5K.finish(a0, i0, m16, b, dd, dm, load<f32>(dp));
+      a1 = Q5K.finish(a1, i1, m16, b + bs, dd, dm, load<f32>(dp + ds));
+      a2 = Q5K.finish(a2, i2, m16, b + 2 * bs, dd, dm, load<f32>(dp + 2 * ds));
+      a3 = Q5K.finish(a3, i3, m16, b + 3 * bs, dd, dm, load<f32>(dp + 3 * ds));
+    }
+    Q.put(o, Q.hsum(a0), accum);
+    if (nt > 1) Q.put(o + os, Q.hsum(a1), accum);
+    if (nt > 2) Q.put(o + 2 * os, Q.hsum(a2), accum);
+    if (nt > 3) Q.put(o + 3 * os, Q.hsum(a3), accum);
+  }
+}
+
+/**
+ * out[t][r] (+)= W[r] · x[t] for weight rows r in [r0, r1) and tokens t < m. q8/q16/d: the Q8_K
+ * activation planes; b16/b32: the 16- and 32-sums planes (_b16 unused); out: f32, row stride ldo.
+ * scratch: 64 bytes per thread (thread tid's at 64·tid), written and never read.
+ */
+export function quant_linear_q5_k(
+  w: usize,
+  K: i32,
+  q8: usize,
+  q16: usize,
+  d: usize,
+  _b16: usize,
+  b32: usize,
+  m: i32,
+  out: usize,
+  ldo: i32,
+  accumulate: i32,
+  scratch: usize,
+  tid: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const nsb = K >> 8;
+  const rb = <usize>nsb * 176;
+  const x8s = <usize>K;
+  const x16s = <usize>K * 2;
+  const ds = <usize>nsb * 4;
+  const bs = <usize>(K >> 5) * 2;
+  const bp = b32;
+  const os = <usize>ldo * 4;
+  // 64 bytes per thread: stores there order the work (V8 would otherwise hoist every load of a
+  // loop body ahead of the arithmetic and spill registers)
+  const sink = scratch + ((<usize>tid) << 6);
+  // Rows in L2-sized blocks (~192 KiB of weights), so every token tile re-reads them from L2
+  // even when one call gets the whole row range.
+  const rblk = max<i32>(1, <i32>(196608 / <i32>rb));
+  for (let q0 = r0; q0 < r1; q0 += rblk) {
+    const q1 = min(r1, q0 + rblk);
+    let t = 0;
+    for (; t + 3 <= m; t += 4) {
+      const nt = min(4, m - t); // 3..4 real tokens (planes padded to 4, see quant-linear.ts)
+      const tt = <usize>t;
+      for (let r = q0; r < q1; r++) {
+        const o = out + tt * os + ((<usize>r) << 2);
+        Q5K.row4(
+          w + <usize>r * rb,
+          nsb,
+          q8 + tt * x8s,
+          x8s,
+          q16 + tt * x16s,
+          x16s,
+          d + tt * ds,
+          ds,
+          bp + tt * bs,
+          bs,
+          o,
+          os,
+          accumulate,
+          nt,
+          sink,
+        );
+      }
+    }
+    for (; t < m; t++) {
+      const tt = <usize>t;
+      for (let r = q0; r < q1; r++) {
+        const v = Q5K.row1(
+          w + <usize>r * rb,
+          nsb,
+          q8 + tt * x8s,
+          q16 + tt * x16s,
+          d + tt * ds,
+          bp + tt * bs,
+          sink,
+        );
+        Q.put(out + tt * os + ((<usize>r) << 2), v, accumulate);
+      }
+    }
+  }
+}

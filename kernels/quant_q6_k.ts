@@ -1,0 +1,496 @@
+// Q6_K weights · Q8_K activations (ggml's vec_dot_q6_K_q8_K), parallel over weight rows.
+//
+// Weight layout: GGUF's, unchanged. A row of K values is K/256 super-blocks of 210 bytes:
+// ql[128], qh[64], scales[16] (int8, one per 16 values), d (f16). In half h (128 values), for
+// l < 32: q[l] = ql[l]&15 | (qh[l]&3)<<4, q[l+32] = ql[l+32]&15 | (qh[l]>>2&3)<<4,
+// q[l+64] = ql[l]>>4 | (qh[l]>>4&3)<<4, q[l+96] = ql[l+32]>>4 | (qh[l]>>6&3)<<4; value = d·sc·(q−32).
+// q (0..63) is a valid i7 operand for the relaxed dot; the −32 offset is −32·Σ sc·bsum16, added to
+// the exact integer super-block sum, which is then scaled by d·d_x as ggml does.
+// Activations: the planar Q8_K layout of kernels/quant_act.ts. Tokens go 4 at a time while ≥ 3
+// remain (the activation planes are padded to 4 rows); the last 1-2 tokens run one at a time.
+// Partial sums are also stored to a per-thread sink to order the work (see quant_q4_0.ts). The loops are
+// written out unrolled so every lane shuffle has a constant pattern.
+
+import { Q } from './quant_util';
+
+// biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
+class Q6K {
+  /** Chunk of 16 values: low nibbles of l | bits 4..5 of hbits. */
+  @inline static lo(l: v128, hbits: v128): v128 {
+    return v128.or(v128.and(l, i8x16.splat(15)), v128.and(hbits, i8x16.splat(0x30)));
+  }
+
+  /** Chunk of 16 values: high nibbles of l | bits 4..5 of hbits. */
+  @inline static hi(l: v128, hbits: v128): v128 {
+    return v128.or(v128.and(i16x8.shr_u(l, 4), i8x16.splat(15)), v128.and(hbits, i8x16.splat(0x30)));
+  }
+
+  /** −32·Σ sc·bsum16 over the super-block (the integer accumulator's start). */
+  @inline static corr(sv: v128, b16: usize): v128 {
+    const c = i32x4.add(
+      i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(sv), v128.load(b16)),
+      i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(sv), v128.load(b16, 16)),
+    );
+    return i32x4.neg(i32x4.shl(c, 5));
+  }
+
+  /** One weight row · one token. */
+  @inline static row1(wr: usize, nsb: i32, x8: usize, x16: usize, d: usize, b16: usize, sink: usize): f32 {
+    let acc = f32x4.splat(0);
+    for (let sb: usize = 0; sb < <usize>nsb; sb++) {
+      const blk = wr + sb * 210;
+      const sv = v128.load(blk, 192);
+      let ia = Q6K.corr(sv, b16 + (sb << 5));
+      const p8 = x8 + (sb << 8);
+      const p16 = x16 + (sb << 9);
+      let l0 = v128.load(blk, 0);
+      let l1 = v128.load(blk, 16);
+      let l2 = v128.load(blk, 32);
+      let l3 = v128.load(blk, 48);
+      let h0 = v128.load(blk, 128);
+      let h1 = v128.load(blk, 144);
+      let sc = i16x8.extend_low_i8x16_s(sv);
+      ia = Q.dot16(
+        ia,
+        Q6K.lo(l0, i16x8.shl(h0, 4)),
+        p8,
+        p16,
+        i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.lo(l1, i16x8.shl(h1, 4)),
+        p8 + 16,
+        p16 + 32,
+        i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.lo(l2, i16x8.shl(h0, 2)),
+        p8 + 32,
+        p16 + 64,
+        i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.lo(l3, i16x8.shl(h1, 2)),
+        p8 + 48,
+        p16 + 96,
+        i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.hi(l0, h0),
+        p8 + 64,
+        p16 + 128,
+        i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.hi(l1, h1),
+        p8 + 80,
+        p16 + 160,
+        i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.hi(l2, i16x8.shr_u(h0, 2)),
+        p8 + 96,
+        p16 + 192,
+        i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.hi(l3, i16x8.shr_u(h1, 2)),
+        p8 + 112,
+        p16 + 224,
+        i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15),
+      );
+      v128.store(sink, ia);
+      l0 = v128.load(blk, 64);
+      l1 = v128.load(blk, 80);
+      l2 = v128.load(blk, 96);
+      l3 = v128.load(blk, 112);
+      h0 = v128.load(blk, 160);
+      h1 = v128.load(blk, 176);
+      sc = i16x8.extend_high_i8x16_s(sv);
+      ia = Q.dot16(
+        ia,
+        Q6K.lo(l0, i16x8.shl(h0, 4)),
+        p8 + 128,
+        p16 + 256,
+        i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.lo(l1, i16x8.shl(h1, 4)),
+        p8 + 144,
+        p16 + 288,
+        i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.lo(l2, i16x8.shl(h0, 2)),
+        p8 + 160,
+        p16 + 320,
+        i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.lo(l3, i16x8.shl(h1, 2)),
+        p8 + 176,
+        p16 + 352,
+        i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.hi(l0, h0),
+        p8 + 192,
+        p16 + 384,
+        i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.hi(l1, h1),
+        p8 + 208,
+        p16 + 416,
+        i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.hi(l2, i16x8.shr_u(h0, 2)),
+        p8 + 224,
+        p16 + 448,
+        i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13),
+      );
+      v128.store(sink, ia);
+      ia = Q.dot16(
+        ia,
+        Q6K.hi(l3, i16x8.shr_u(h1, 2)),
+        p8 + 240,
+        p16 + 480,
+        i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15),
+      );
+      v128.store(sink, ia);
+      acc = Q.madd(
+        f32x4.convert_i32x4_s(ia),
+        f32x4.splat(Q.f16(load<u16>(blk, 208)) * load<f32>(d + (sb << 2))),
+        acc,
+      );
+    }
+    return Q.hsum(acc);
+  }
+
+  /** One weight row · 4 tokens; token planes x8s / x16s / ds / bs bytes apart. */
+  @inline static row4(
+    wr: usize,
+    nsb: i32,
+    x8: usize,
+    x8s: usize,
+    x16: usize,
+    x16s: usize,
+    d: usize,
+    ds: usize,
+    bp: usize,
+    bs: usize,
+    o: usize,
+    os: usize,
+    accum: i32,
+    nt: i32,
+    sink: usize,
+  ): void {
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    for (let sb: usize = 0; sb < <usize>nsb; sb++) {
+      const blk = wr + sb * 210;
+      const sv = v128.load(blk, 192);
+      const b = bp + (sb << 5);
+      let i0 = Q6K.corr(sv, b);
+      let i1 = Q6K.corr(sv, b + bs);
+      let i2 = Q6K.corr(sv, b + 2 * bs);
+      let i3 = Q6K.corr(sv, b + 3 * bs);
+      const p8 = x8 + (sb << 8);
+      const p16 = x16 + (sb << 9);
+      let l0 = v128.load(blk, 0);
+      let l1 = v128.load(blk, 16);
+      let l2 = v128.load(blk, 32);
+      let l3 = v128.load(blk, 48);
+      let h0 = v128.load(blk, 128);
+      let h1 = v128.load(blk, 144);
+      let sc = i16x8.extend_low_i8x16_s(sv);
+      let wv = Q6K.lo(l0, i16x8.shl(h0, 4));
+      let s = i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+      i0 = Q.dot16(i0, wv, p8, p16, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + x8s, p16 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 2 * x8s, p16 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 3 * x8s, p16 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.lo(l1, i16x8.shl(h1, 4));
+      s = i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
+      i0 = Q.dot16(i0, wv, p8 + 16, p16 + 32, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 16 + x8s, p16 + 32 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 16 + 2 * x8s, p16 + 32 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 16 + 3 * x8s, p16 + 32 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.lo(l2, i16x8.shl(h0, 2));
+      s = i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5);
+      i0 = Q.dot16(i0, wv, p8 + 32, p16 + 64, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 32 + x8s, p16 + 64 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 32 + 2 * x8s, p16 + 64 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 32 + 3 * x8s, p16 + 64 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.lo(l3, i16x8.shl(h1, 2));
+      s = i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7);
+      i0 = Q.dot16(i0, wv, p8 + 48, p16 + 96, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 48 + x8s, p16 + 96 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 48 + 2 * x8s, p16 + 96 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 48 + 3 * x8s, p16 + 96 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.hi(l0, h0);
+      s = i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9);
+      i0 = Q.dot16(i0, wv, p8 + 64, p16 + 128, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 64 + x8s, p16 + 128 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 64 + 2 * x8s, p16 + 128 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 64 + 3 * x8s, p16 + 128 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.hi(l1, h1);
+      s = i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11);
+      i0 = Q.dot16(i0, wv, p8 + 80, p16 + 160, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 80 + x8s, p16 + 160 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 80 + 2 * x8s, p16 + 160 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 80 + 3 * x8s, p16 + 160 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.hi(l2, i16x8.shr_u(h0, 2));
+      s = i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13);
+      i0 = Q.dot16(i0, wv, p8 + 96, p16 + 192, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 96 + x8s, p16 + 192 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 96 + 2 * x8s, p16 + 192 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 96 + 3 * x8s, p16 + 192 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.hi(l3, i16x8.shr_u(h1, 2));
+      s = i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15);
+      i0 = Q.dot16(i0, wv, p8 + 112, p16 + 224, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 112 + x8s, p16 + 224 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 112 + 2 * x8s, p16 + 224 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 112 + 3 * x8s, p16 + 224 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      l0 = v128.load(blk, 64);
+      l1 = v128.load(blk, 80);
+      l2 = v128.load(blk, 96);
+      l3 = v128.load(blk, 112);
+      h0 = v128.load(blk, 160);
+      h1 = v128.load(blk, 176);
+      sc = i16x8.extend_high_i8x16_s(sv);
+      wv = Q6K.lo(l0, i16x8.shl(h0, 4));
+      s = i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+      i0 = Q.dot16(i0, wv, p8 + 128, p16 + 256, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 128 + x8s, p16 + 256 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 128 + 2 * x8s, p16 + 256 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 128 + 3 * x8s, p16 + 256 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.lo(l1, i16x8.shl(h1, 4));
+      s = i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
+      i0 = Q.dot16(i0, wv, p8 + 144, p16 + 288, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 144 + x8s, p16 + 288 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 144 + 2 * x8s, p16 + 288 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 144 + 3 * x8s, p16 + 288 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.lo(l2, i16x8.shl(h0, 2));
+      s = i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5);
+      i0 = Q.dot16(i0, wv, p8 + 160, p16 + 320, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 160 + x8s, p16 + 320 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 160 + 2 * x8s, p16 + 320 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 160 + 3 * x8s, p16 + 320 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.lo(l3, i16x8.shl(h1, 2));
+      s = i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7);
+      i0 = Q.dot16(i0, wv, p8 + 176, p16 + 352, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 176 + x8s, p16 + 352 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 176 + 2 * x8s, p16 + 352 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 176 + 3 * x8s, p16 + 352 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.hi(l0, h0);
+      s = i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9);
+      i0 = Q.dot16(i0, wv, p8 + 192, p16 + 384, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 192 + x8s, p16 + 384 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 192 + 2 * x8s, p16 + 384 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 192 + 3 * x8s, p16 + 384 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.hi(l1, h1);
+      s = i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11);
+      i0 = Q.dot16(i0, wv, p8 + 208, p16 + 416, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 208 + x8s, p16 + 416 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 208 + 2 * x8s, p16 + 416 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 208 + 3 * x8s, p16 + 416 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.hi(l2, i16x8.shr_u(h0, 2));
+      s = i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13);
+      i0 = Q.dot16(i0, wv, p8 + 224, p16 + 448, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 224 + x8s, p16 + 448 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 224 + 2 * x8s, p16 + 448 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 224 + 3 * x8s, p16 + 448 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      wv = Q6K.hi(l3, i16x8.shr_u(h1, 2));
+      s = i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15);
+      i0 = Q.dot16(i0, wv, p8 + 240, p16 + 480, s);
+      v128.store(sink, i0, 0);
+      i1 = Q.dot16(i1, wv, p8 + 240 + x8s, p16 + 480 + x16s, s);
+      v128.store(sink, i1, 16);
+      i2 = Q.dot16(i2, wv, p8 + 240 + 2 * x8s, p16 + 480 + 2 * x16s, s);
+      v128.store(sink, i2, 32);
+      i3 = Q.dot16(i3, wv, p8 + 240 + 3 * x8s, p16 + 480 + 3 * x16s, s);
+      v128.store(sink, i3, 48);
+      const dw = Q.f16(load<u16>(blk, 208));
+      const dp = d + (sb << 2);
+      a0 = Q.madd(f32x4.convert_i32x4_s(i0), f32x4.splat(dw * load<f32>(dp)), a0);
+      a1 = Q.madd(f32x4.convert_i32x4_s(i1), f32x4.splat(dw * load<f32>(dp + ds)), a1);
+      a2 = Q.madd(f32x4.convert_i32x4_s(i2), f32x4.splat(dw * load<f32>(dp + 2 * ds)), a2);
+      a3 = Q.madd(f32x4.convert_i32x4_s(i3), f32x4.splat(dw * load<f32>(dp + 3 * ds)), a3);
+    }
+    Q.put(o, Q.hsum(a0), accum);
+    if (nt > 1) Q.put(o + os, Q.hsum(a1), accum);
+    if (nt > 2) Q.put(o + 2 * os, Q.hsum(a2), accum);
+    if (nt > 3) Q.put(o + 3 * os, Q.hsum(a3), accum);
+  }
+}
+
+/**
+ * out[t][r] (+)= W[r] · x[t] for weight rows r in [r0, r1) and tokens t < m. q8/q16/d: the Q8_K
+ * activation planes; b16/b32: the 16- and 32-sums planes (_b32 unused); out: f32, row stride ldo.
+ * scratch: 64 bytes per thread (thread tid's at 64·tid), written and never read.
+ */
+export function quant_linear_q6_k(
+  w: usize,
+  K: i32,
+  q8: usize,
+  q16: usize,
+  d: usize,
+  b16: usize,
+  _b32: usize,
+  m: i32,
+  out: usize,
+  ldo: i32,
+  accumulate: i32,
+  scratch: usize,
+  tid: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const nsb = K >> 8;
+  const rb = <usize>nsb * 210;
+  const x8s = <usize>K;
+  const x16s = <usize>K * 2;
+  const ds = <usize>nsb * 4;
+  const bs = <usize>(K >> 4) * 2;
+  const bp = b16;
+  const os = <usize>ldo * 4;
+  // 64 bytes per thread: stores there order the work (V8 would otherwise hoist every load of a
+  // loop body ahead of the arithmetic and spill registers)
+  const sink = scratch + ((<usize>tid) << 6);
+  // Rows in L2-sized blocks (~192 KiB of weights), so every token tile re-reads them from L2
+  // even when one call gets the whole row range.
+  const rblk = max<i32>(1, <i32>(196608 / <i32>rb));
+  for (let q0 = r0; q0 < r1; q0 += rblk) {
+    const q1 = min(r1, q0 + rblk);
+    let t = 0;
+    for (; t + 3 <= m; t += 4) {
+      const nt = min(4, m - t); // 3..4 real tokens (planes padded to 4, see quant-linear.ts)
+      const tt = <usize>t;
+      for (let r = q0; r < q1; r++) {
+        const o = out + tt * os + ((<usize>r) << 2);
+        Q6K.row4(
+          w + <usize>r * rb,
+          nsb,
+          q8 + tt * x8s,
+          x8s,
+          q16 + tt * x16s,
+          x16s,
+          d + tt * ds,
+          ds,
+          bp + tt * bs,
+          bs,
+          o,
+          os,
+          accumulate,
+          nt,
+          sink,
+        );
+      }
+    }
+    for (; t < m; t++) {
+      const tt = <usize>t;
+      for (let r = q0; r < q1; r++) {
+        const v = Q6K.row1(
+          w + <usize>r * rb,
+          nsb,
+          q8 + tt * x8s,
+          q16 + tt * x16s,
+          d + tt * ds,
+          bp + tt * bs,
+          sink,
+        );
+        Q.put(out + tt * os + ((<usize>r) << 2), v, accumulate);
+      }
+    }
+  }
+}

@@ -1,0 +1,148 @@
+// Training kernels: cross-entropy (forward and backward, parallel over rows), AdamW and the sum
+// of squares (parallel over element ranges). AdamW and Σx² compute in f64 lanes like the JS
+// reference (they are memory-bound, so the wider arithmetic costs nothing).
+import { expv, hsum } from './simd';
+
+/** max and Σ e^(x − max) of one row (exp in f32 lanes, sum combined in f64). */
+function rowStats(x: usize, n: i32, out: usize): void {
+  let mv = f32x4.splat(-Infinity);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) mv = f32x4.max(mv, v128.load(x + <usize>i * 4));
+  let mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  for (; i < n; i++) mx = max(mx, load<f32>(x + <usize>i * 4));
+  const vmx = f32x4.splat(mx);
+  let s0 = f32x4.splat(0);
+  let s1 = s0;
+  i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = x + <usize>i * 4;
+    s0 = f32x4.add(s0, expv(f32x4.sub(v128.load(o), vmx)));
+    s1 = f32x4.add(s1, expv(f32x4.sub(v128.load(o, 16), vmx)));
+  }
+  let sum = <f64>hsum(f32x4.add(s0, s1));
+  for (; i < n; i++) sum += <f64>f32x4.extract_lane(expv(f32x4.splat(load<f32>(x + <usize>i * 4) - mx)), 0);
+  store<f64>(out, <f64>mx);
+  store<f64>(out, sum, 8);
+}
+
+/** losses[r] = logsumexp(logits[r]) − logits[r, t[r]] (0 where t[r] < 0). `tmp`: 16 bytes per thread. */
+export function cross_entropy(
+  losses: usize,
+  logits: usize,
+  targets: usize,
+  vocab: i32,
+  tmp: usize,
+  tid: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const st = tmp + <usize>tid * 16;
+  for (let r = r0; r < r1; r++) {
+    const t = load<i32>(targets + <usize>r * 4);
+    const row = logits + <usize>r * <usize>vocab * 4;
+    if (t < 0) {
+      store<f32>(losses + <usize>r * 4, 0);
+      continue;
+    }
+    rowStats(row, vocab, st);
+    const lse = load<f64>(st) + Math.log(load<f64>(st, 8));
+    store<f32>(losses + <usize>r * 4, <f32>(lse - <f64>load<f32>(row + <usize>t * 4)));
+  }
+}
+
+/** dlogits = (softmax(logits) − onehot(t)) · scale per row (0 where t < 0). */
+export function cross_entropy_bwd(
+  dlogits: usize,
+  logits: usize,
+  targets: usize,
+  vocab: i32,
+  scale: f32,
+  tmp: usize,
+  tid: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const st = tmp + <usize>tid * 16;
+  for (let r = r0; r < r1; r++) {
+    const t = load<i32>(targets + <usize>r * 4);
+    const row = logits + <usize>r * <usize>vocab * 4;
+    const d = dlogits + <usize>r * <usize>vocab * 4;
+    if (t < 0) {
+      for (let j = 0; j < vocab; j++) store<f32>(d + <usize>j * 4, 0);
+      continue;
+    }
+    rowStats(row, vocab, st);
+    const vmx = f32x4.splat(<f32>load<f64>(st));
+    const k = f32x4.splat(<f32>(<f64>scale / load<f64>(st, 8)));
+    let j = 0;
+    for (; j + 4 <= vocab; j += 4) {
+      const o = <usize>j * 4;
+      v128.store(d + o, f32x4.mul(expv(f32x4.sub(v128.load(row + o), vmx)), k));
+    }
+    for (; j < vocab; j++) {
+      const o = <usize>j * 4;
+      const e = f32x4.extract_lane(expv(f32x4.splat(load<f32>(row + o) - f32x4.extract_lane(vmx, 0))), 0);
+      store<f32>(d + o, e * f32x4.extract_lane(k, 0));
+    }
+    const to = d + <usize>t * 4;
+    store<f32>(to, load<f32>(to) - scale);
+  }
+}
+
+/**
+ * PyTorch AdamW over elements [r0, r1): g = grad·gs; m = β1m + (1−β1)g; v = β2v + (1−β2)g²;
+ * param = param·decay − lr·(m/bc1) / (sqrt(v/bc2) + eps), with m, v read back as stored f32.
+ */
+export function adamw(
+  param: usize,
+  grad: usize,
+  m: usize,
+  v: usize,
+  gs: f64,
+  beta1: f64,
+  beta2: f64,
+  lr: f64,
+  eps: f64,
+  bc1: f64,
+  bc2: f64,
+  decay: f64,
+  r0: i32,
+  r1: i32,
+): void {
+  for (let i = r0; i < r1; i++) {
+    const o = <usize>i * 4;
+    const g = <f64>load<f32>(grad + o) * gs;
+    const mi = <f32>(beta1 * <f64>load<f32>(m + o) + (1 - beta1) * g);
+    const vi = <f32>(beta2 * <f64>load<f32>(v + o) + (1 - beta2) * g * g);
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    const mh = <f64>mi / bc1;
+    const vh = <f64>vi / bc2;
+    store<f32>(param + o, <f32>(<f64>load<f32>(param + o) * decay - (lr * mh) / (Math.sqrt(vh) + eps)));
+  }
+}
+
+/** out[u] = Σ x² over elements [u·65536, (u+1)·65536) ∩ [0, n), in f64 lanes. */
+export function sum_squares(x: usize, n: i32, out: usize, r0: i32, r1: i32): void {
+  for (let u = r0; u < r1; u++) {
+    const i0 = u << 16;
+    const i1 = min(n, i0 + 65536);
+    let a = f64x2.splat(0);
+    let b = a;
+    let i = i0;
+    for (; i + 4 <= i1; i += 4) {
+      const v = v128.load(x + <usize>i * 4);
+      const lo = f64x2.promote_low_f32x4(v);
+      const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+      a = f64x2.add(a, f64x2.mul(lo, lo));
+      b = f64x2.add(b, f64x2.mul(hi, hi));
+    }
+    const t = f64x2.add(a, b);
+    let s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+    for (; i < i1; i++) {
+      const e = <f64>load<f32>(x + <usize>i * 4);
+      s += e * e;
+    }
+    store<f64>(out + <usize>u * 8, s);
+  }
+}

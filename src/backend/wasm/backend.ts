@@ -1,0 +1,377 @@
+// WasmBackend: the Backend interface over AssemblyScript SIMD kernels on one shared memory.
+// Hot ops (GEMM, linear, attention, norms, element-wise) are WASM and parallel; training-only
+// ops are loops over the memory view (ops-train.ts, ops-attn.ts).
+import { ShapeError, UnsupportedError, UsageError } from '../../errors.js';
+import { canDequantize, dequantizeRow } from '../../quant/index.js';
+import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
+import type { AttentionParams, Backend, Buf, MatmulParams, RopeParams, Weight } from '../backend.js';
+import { asWasm, checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
+import type { WasmContext } from './context.js';
+import { BType, type GemmArgs, gemm } from './gemm.js';
+import { quantLinear, quantLinearTypes, uploadQuantWeight } from './quantized.js';
+import { rope } from './rope.js';
+import { WasmTrainOps } from './train-ops.js';
+
+const G: GemmArgs = {
+  a: 0,
+  lda: 0,
+  transA: false,
+  strideA: 0,
+  b: 0,
+  bType: BType.F32,
+  ldb: 0,
+  transB: false,
+  strideB: 0,
+  c: 0,
+  ldc: 0,
+  strideC: 0,
+  m: 0,
+  n: 0,
+  k: 0,
+  alpha: 1,
+  accumulate: false,
+  batch: 1,
+};
+/** Reusable argument arrays by length (kernels read args.length). */
+const ARGS: number[][] = Array.from({ length: 17 }, (_, n) => new Array<number>(n).fill(0));
+/** Up to this many activation rows, linear uses the matvec kernel instead of GEMM. */
+const MATVEC_MAX_M = 4;
+
+function plainType(t: GgmlType): BType | -1 {
+  return t === GgmlType.F32
+    ? BType.F32
+    : t === GgmlType.F16
+      ? BType.F16
+      : t === GgmlType.BF16
+        ? BType.BF16
+        : -1;
+}
+
+export class WasmBackend extends WasmTrainOps implements Backend {
+  readonly name: string;
+
+  constructor(ctx: WasmContext) {
+    super(ctx);
+    this.name = `wasm-${ctx.relaxed ? 'relaxed' : 'simd'}`;
+  }
+
+  get threads(): number {
+    return this.ctx.threads;
+  }
+
+  /** The context (memory, allocator, thread pool) for kernels built on this backend. */
+  get context(): WasmContext {
+    return this.ctx;
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+  alloc(bytes: number): Buf {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) {
+      throw new ShapeError(`alloc: bytes = ${bytes} is not a valid size`, { field: 'bytes' });
+    }
+    return new WasmBuf(this.ctx.alloc(bytes), bytes);
+  }
+
+  view(buf: Buf, byteOffset: number, bytes: number): Buf {
+    const b = asWasm(buf, 'view');
+    if (!Number.isInteger(byteOffset) || !Number.isInteger(bytes) || byteOffset < 0 || bytes < 0) {
+      throw new ShapeError(`view: offset ${byteOffset} / size ${bytes} must be non-negative integers`);
+    }
+    if (byteOffset + bytes > b.bytes) {
+      throw new ShapeError(
+        `view: [${byteOffset}, ${byteOffset + bytes}) is outside a ${b.bytes}-byte buffer`,
+      );
+    }
+    if (byteOffset % 4 !== 0) throw new ShapeError(`view: byte offset ${byteOffset} is not a multiple of 4`);
+    return new WasmBuf(b.ptr + byteOffset, bytes, b.owner ?? b);
+  }
+
+  free(buf: Buf): void {
+    const b = asWasm(buf, 'free');
+    if (!b.isAllocation) return; // views own nothing
+    b.freed = true;
+    this.ctx.free(b.ptr);
+  }
+
+  write(dst: Buf, src: ArrayBufferView, dstByteOffset = 0): void {
+    const d = asWasm(dst, 'write');
+    if (dstByteOffset < 0 || dstByteOffset + src.byteLength > d.bytes) {
+      throw new ShapeError(
+        `write: ${src.byteLength} bytes at ${dstByteOffset} overflow a ${d.bytes}-byte buffer`,
+      );
+    }
+    this.ctx.u8().set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), d.ptr + dstByteOffset);
+  }
+
+  read(src: Buf, dst: ArrayBufferView, srcByteOffset = 0): void {
+    const s = asWasm(src, 'read');
+    if (srcByteOffset < 0 || srcByteOffset + dst.byteLength > s.bytes) {
+      throw new ShapeError(
+        `read: ${dst.byteLength} bytes at ${srcByteOffset} overflow a ${s.bytes}-byte buffer`,
+      );
+    }
+    const start = s.ptr + srcByteOffset;
+    new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength).set(
+      this.ctx.u8().subarray(start, start + dst.byteLength),
+    );
+  }
+
+  fill(dst: Buf, value: number, n: number, off = 0): void {
+    const p = f32At(dst, off, n, 'fill', 'dst');
+    this.ew('ew_fill', 2, p, value, 0, n);
+  }
+
+  copy(dst: Buf, src: Buf, n: number, offDst = 0, offSrc = 0): void {
+    const d = f32At(dst, offDst, n, 'copy', 'dst');
+    const s = f32At(src, offSrc, n, 'copy', 'src');
+    this.ctx.f32().copyWithin(d >>> 2, s >>> 2, (s >>> 2) + n);
+  }
+
+  // ---- weights ------------------------------------------------------------------------------
+  supportsWeight(type: GgmlType): boolean {
+    return plainType(type) !== -1 || quantLinearTypes.has(type);
+  }
+
+  uploadWeight(type: GgmlType, rows: number, cols: number, data: Uint8Array): Weight {
+    checkDim('uploadWeight', 'rows', rows);
+    checkDim('uploadWeight', 'cols', cols);
+    const bt = plainType(type);
+    if (bt === -1) {
+      if (quantLinearTypes.has(type)) return uploadQuantWeight(this.ctx, type, rows, cols, data);
+      throw new UnsupportedError(`WASM backend: weight type ${typeName(type)} is not supported`, {
+        field: 'type',
+      });
+    }
+    const bytes = rows * cols * (bt === BType.F32 ? 4 : 2);
+    if (data.byteLength !== bytes) {
+      throw new ShapeError(
+        `uploadWeight: ${typeName(type)} [${rows}, ${cols}] needs ${bytes} bytes, got ${data.byteLength}`,
+      );
+    }
+    const ptr = this.ctx.alloc(bytes);
+    this.ctx.u8().set(data, ptr);
+    const w: WasmWeight = { type, rows, cols, buf: new WasmBuf(ptr, bytes) };
+    return w;
+  }
+
+  freeWeight(w: Weight): void {
+    this.free(w.buf);
+  }
+
+  // ---- matrix products ----------------------------------------------------------------------
+  matmul(out: Buf, a: Buf, b: Buf, p: MatmulParams): void {
+    const { m, n, k } = p;
+    checkDim('matmul', 'm', m);
+    checkDim('matmul', 'n', n);
+    checkDim('matmul', 'k', k);
+    const transA = p.transA === true;
+    const transB = p.transB === true;
+    const batch = p.batch ?? 1;
+    checkDim('matmul', 'batch', batch);
+    const lda = p.lda ?? (transA ? m : k);
+    const ldb = p.ldb ?? (transB ? k : n);
+    const ldo = p.ldo ?? n;
+    const sA = p.strideA ?? m * k;
+    const sB = p.strideB ?? k * n;
+    const sO = p.strideOut ?? m * n;
+    if (batch === 0 || m === 0 || n === 0) return;
+    // Extent (elements) touched by the last batch item, for bounds checks.
+    const extA = (batch - 1) * sA + (transA ? (k - 1) * lda + m : (m - 1) * lda + k);
+    const extB = (batch - 1) * sB + (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n);
+    const extO = (batch - 1) * sO + (m - 1) * ldo + n;
+    const g = G;
+    g.a = f32At(a, p.offA ?? 0, k === 0 ? 0 : extA, 'matmul', 'a');
+    g.b = f32At(b, p.offB ?? 0, k === 0 ? 0 : extB, 'matmul', 'b');
+    g.c = f32At(out, p.offOut ?? 0, extO, 'matmul', 'out');
+    g.lda = lda;
+    g.transA = transA;
+    g.strideA = sA;
+    g.bType = BType.F32;
+    g.ldb = ldb;
+    g.transB = transB;
+    g.strideB = sB;
+    g.ldc = ldo;
+    g.strideC = sO;
+    g.m = m;
+    g.n = n;
+    g.k = k;
+    g.alpha = p.alpha ?? 1;
+    g.accumulate = p.accumulate === true;
+    g.batch = batch;
+    gemm(this.ctx, g);
+  }
+
+  linear(out: Buf, x: Buf, w: Weight, m: number, accumulate = false, offX = 0, offOut = 0): void {
+    checkDim('linear', 'm', m);
+    const wb = asWasm(w.buf, 'linear.w');
+    const K = w.cols;
+    const N = w.rows;
+    const xp = f32At(x, offX, m * K, 'linear', 'x');
+    const yp = f32At(out, offOut, m * N, 'linear', 'out');
+    if (m === 0 || N === 0) return;
+    const bt = plainType(w.type);
+    if (bt === -1) {
+      if (!quantLinearTypes.has(w.type)) {
+        throw new UnsupportedError(`linear: weight type ${typeName(w.type)} is not supported`, {
+          field: 'w.type',
+        });
+      }
+      quantLinear(this.ctx, out, x, w as WasmWeight, m, accumulate, offX, offOut);
+      return;
+    }
+    let xa = xp;
+    if (bt !== BType.F32) {
+      // ggml pairs f16 (bf16) weights with activations rounded to f16 (bf16).
+      xa = this.ctx.scratch(2, m * K * 4);
+      const r = ARGS[2]!;
+      r[0] = xp;
+      r[1] = xa;
+      this.ctx.parallel(bt === BType.F16 ? 'round_f16' : 'round_bf16', r, m * K, 65536);
+    }
+    if (m <= MATVEC_MAX_M) {
+      const a = ARGS[8]!;
+      a[0] = wb.ptr;
+      a[1] = bt;
+      a[2] = K;
+      a[3] = xa;
+      a[4] = m;
+      a[5] = yp;
+      a[6] = N;
+      a[7] = accumulate ? 1 : 0;
+      const chunk = Math.max(4, Math.ceil(N / (this.ctx.threads * 16) / 4) * 4);
+      this.ctx.parallel('matvec', a, N, chunk);
+      return;
+    }
+    const g = G;
+    g.a = xa;
+    g.lda = K;
+    g.transA = false;
+    g.strideA = 0;
+    g.b = wb.ptr;
+    g.bType = bt;
+    g.ldb = K;
+    g.transB = true;
+    g.strideB = 0;
+    g.c = yp;
+    g.ldc = N;
+    g.strideC = 0;
+    g.m = m;
+    g.n = N;
+    g.k = K;
+    g.alpha = 1;
+    g.accumulate = accumulate;
+    g.batch = 1;
+    gemm(this.ctx, g);
+  }
+
+  embedding(out: Buf, table: Weight, ids: Int32Array, count: number): void {
+    checkDim('embedding', 'count', count);
+    if (ids.length < count) throw new ShapeError(`embedding: ${count} ids requested, ${ids.length} given`);
+    const dim = table.cols;
+    const op = f32At(out, 0, count * dim, 'embedding', 'out');
+    const tb = asWasm(table.buf, 'embedding.table');
+    const bt = plainType(table.type);
+    const rb = rowBytes(table.type, dim);
+    if (
+      bt === -1 &&
+      (rb === undefined || (table as WasmWeight).layout !== 'gguf' || !canDequantize(table.type))
+    ) {
+      throw new UnsupportedError(`embedding: table type ${typeName(table.type)} is not supported`, {
+        field: 'table.type',
+      });
+    }
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < table.rows)) {
+        throw new UsageError(`embedding: token id ${id} outside [0, ${table.rows})`, { field: 'ids' });
+      }
+    }
+    const f = this.ctx.f32();
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      if (bt === BType.F32) {
+        const s = (tb.ptr >>> 2) + id * dim;
+        f.copyWithin((op >>> 2) + i * dim, s, s + dim);
+      } else if (bt === -1) {
+        // Quantized tables keep the GGUF block layout: dequantize the row straight into `out`.
+        dequantizeRow(table.type, this.ctx.u8(), tb.ptr + id * rb!, f, (op >>> 2) + i * dim, dim);
+      } else {
+        this.ctx.exports.widen_16!(tb.ptr + id * dim * 2, bt, op + i * dim * 4, 0, dim);
+      }
+    }
+  }
+
+  // ---- positional / attention ---------------------------------------------------------------
+  rope(x: Buf, p: RopeParams): void {
+    const hd = p.headDim;
+    const rd = p.ropeDim ?? hd;
+    if (rd % 2 !== 0 || rd > hd) throw new ShapeError(`rope: ropeDim ${rd} must be even and ≤ headDim ${hd}`);
+    if (p.positions.length < p.tokens)
+      throw new ShapeError(`rope: ${p.tokens} tokens, ${p.positions.length} positions`);
+    if (p.freqFactors !== undefined && p.freqFactors.length < rd / 2) {
+      throw new ShapeError(`rope: freqFactors needs ${rd / 2} values, got ${p.freqFactors.length}`);
+    }
+    const stride = p.rowStride ?? p.heads * hd;
+    const ext = p.tokens === 0 ? 0 : (p.tokens - 1) * stride + p.heads * hd;
+    const xp = f32At(x, p.off ?? 0, ext, 'rope', 'x');
+    rope(this.ctx.f32(), xp >>> 2, p);
+  }
+
+  attention(out: Buf, q: Buf, kCache: Buf, vCache: Buf, p: AttentionParams): void {
+    const { tokens, nHead, nKvHead, headDim: hd, pos0 } = p;
+    if (nKvHead <= 0 || nHead % nKvHead !== 0) {
+      throw new ShapeError(`attention: nHead ${nHead} is not a multiple of nKvHead ${nKvHead}`);
+    }
+    const qStride = p.qStride ?? nHead * hd;
+    const outStride = p.outStride ?? nHead * hd;
+    const ctxLen = pos0 + tokens;
+    const kv = nKvHead * hd;
+    const qp = f32At(
+      q,
+      p.offQ ?? 0,
+      tokens === 0 ? 0 : (tokens - 1) * qStride + nHead * hd,
+      'attention',
+      'q',
+    );
+    const op = f32At(
+      out,
+      p.offOut ?? 0,
+      tokens === 0 ? 0 : (tokens - 1) * outStride + nHead * hd,
+      'attention',
+      'out',
+    );
+    const kp = f32At(kCache, p.offK ?? 0, ctxLen * kv, 'attention', 'kCache');
+    const vp = f32At(vCache, p.offV ?? 0, ctxLen * kv, 'attention', 'vCache');
+    if (tokens === 0) return;
+    // Units: (token, block of gb kv heads). Decode (few tokens) splits the kv heads so every
+    // thread has work; prefill keeps whole rows per unit (contiguous cache reads).
+    const threads = this.ctx.threads;
+    const wantBlocks = Math.min(nKvHead, Math.max(1, Math.ceil((2 * threads) / tokens)));
+    const gb = Math.ceil(nKvHead / wantBlocks);
+    const nBlocks = Math.ceil(nKvHead / gb);
+    const stride = Math.ceil((gb * (nHead / nKvHead) * ctxLen * 4 + 64) / 64) * 64;
+    const scratch = this.ctx.scratch(3, stride * threads);
+    const a = ARGS[15]!;
+    a[0] = op;
+    a[1] = qp;
+    a[2] = kp;
+    a[3] = vp;
+    a[4] = nHead;
+    a[5] = nKvHead;
+    a[6] = hd;
+    a[7] = pos0;
+    a[8] = p.scale;
+    a[9] = qStride;
+    a[10] = outStride;
+    a[11] = p.window ?? 0;
+    a[12] = gb;
+    a[13] = scratch;
+    a[14] = stride;
+    const units = tokens * nBlocks;
+    this.ctx.parallelTid('attention', a, units, Math.max(1, Math.floor(units / (threads * 4))));
+  }
+
+  dispose(): void {
+    this.ctx.dispose();
+  }
+}

@@ -1,0 +1,206 @@
+// Quantized linear layers of the WASM backend: out[m, rows] (+)= x[m, cols] · Wᵀ for weights in
+// Q8_0, Q4_0, Q4_K, Q5_K and Q6_K. Like ggml's CPU path, each activation row is first quantized
+// (kernels/quant_act.ts: Q8_0 blocks for Q8_0/Q4_0 weights, Q8_K super-blocks for K-quants,
+// value-exact with quantize_row_q8_0_ref / quantize_row_q8_K_ref), then every output is an exact
+// integer block dot product scaled as ggml's generic vec_dot does (kernels/quant_<type>.ts).
+//
+// Weight layout: the GGUF block layout, unchanged (no repacking), so a weight's bytes are the
+// file's bytes and other code (e.g. an embedding gather) can read them with src/quant.
+// Threads: both steps run on the context's pool: the activation quantization over tokens
+// (parallel), the products over weight rows in dynamically claimed chunks (parallelTid: each
+// thread also gets a small private scratch region). The activation planes and the per-thread
+// regions live in one scratch allocation per context, grown on demand and reused (no allocation
+// per call once warm).
+import { ShapeError, UnsupportedError } from '../../errors.js';
+import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js';
+import type { Buf } from '../backend.js';
+import { checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
+import type { WasmContext } from './context.js';
+
+interface QuantKernel {
+  /** The linear kernel export. */
+  readonly fn: string;
+  /** The activation format: Q8_0 (32-value blocks) or Q8_K (256-value super-blocks). */
+  readonly act: 'q8_0' | 'q8_k';
+}
+
+/** The kernel of each supported weight type (static registry). */
+const KERNELS: ReadonlyMap<GgmlType, QuantKernel> = new Map([
+  [GgmlType.Q8_0, { fn: 'quant_linear_q8_0', act: 'q8_0' }],
+  [GgmlType.Q4_0, { fn: 'quant_linear_q4_0', act: 'q8_0' }],
+  [GgmlType.Q4_K, { fn: 'quant_linear_q4_k', act: 'q8_k' }],
+  [GgmlType.Q5_K, { fn: 'quant_linear_q5_k', act: 'q8_k' }],
+  [GgmlType.Q6_K, { fn: 'quant_linear_q6_k', act: 'q8_k' }],
+]);
+
+/** Weight types quantLinear accepts. */
+export const quantLinearTypes: ReadonlySet<GgmlType> = new Set(KERNELS.keys());
+
+/** The weight layout name stored in WasmWeight.layout. */
+export const QUANT_LAYOUT = 'gguf';
+
+/**
+ * Copies a quantized weight [rows, cols] (GGUF block bytes, row-major) into wasm memory.
+ * Throws UnsupportedError for other types, ShapeError when sizes do not match, CapacityError
+ * (from the allocator) past wasm32's 4 GiB.
+ */
+export function uploadQuantWeight(
+  ctx: WasmContext,
+  type: GgmlType,
+  rows: number,
+  cols: number,
+  data: Uint8Array,
+): WasmWeight {
+  const op = 'uploadQuantWeight';
+  if (!KERNELS.has(type)) {
+    throw new UnsupportedError(`${op}: no WASM quantized kernel for ${typeName(type)}`, { field: 'type' });
+  }
+  checkDim(op, 'rows', rows);
+  checkDim(op, 'cols', cols);
+  if (rows === 0 || cols === 0)
+    throw new ShapeError(`${op}: empty weight [${rows}, ${cols}]`, { field: 'rows' });
+  const rb = rowBytes(type, cols);
+  if (rb === undefined) {
+    const bs = typeTraits(type).blockSize;
+    throw new ShapeError(`${op}: cols = ${cols} is not a multiple of ${typeName(type)}'s block size ${bs}`, {
+      field: 'cols',
+    });
+  }
+  const bytes = rows * rb;
+  if (data.byteLength !== bytes) {
+    throw new ShapeError(
+      `${op}: ${typeName(type)} [${rows}, ${cols}] needs ${bytes} bytes, got ${data.byteLength}`,
+      { field: 'data' },
+    );
+  }
+  const ptr = ctx.alloc(bytes);
+  ctx.u8().set(data, ptr);
+  return { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: QUANT_LAYOUT };
+}
+
+/** Per-context activation scratch (one allocation, grown on demand). */
+interface ActScratch {
+  ptr: number;
+  bytes: number;
+}
+const scratchByCtx = new WeakMap<WasmContext, ActScratch>();
+
+function scratch(ctx: WasmContext, bytes: number): number {
+  let s = scratchByCtx.get(ctx);
+  if (s !== undefined && s.bytes >= bytes) return s.ptr;
+  const size = Math.max(bytes, 1 << 16, s === undefined ? 0 : Math.ceil(s.bytes * 1.5));
+  if (s !== undefined) ctx.free(s.ptr);
+  const ptr = ctx.alloc(size);
+  s = { ptr, bytes: size };
+  scratchByCtx.set(ctx, s);
+  return ptr;
+}
+
+const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+
+/** Reusable argument arrays (no allocation per call): Q8_0-family and Q8_K-family signatures. */
+const actArgs0 = new Array<number>(6).fill(0);
+const actArgsK = new Array<number>(7).fill(0);
+const linArgs0 = new Array<number>(11).fill(0);
+const linArgsK = new Array<number>(12).fill(0);
+
+/**
+ * out[offOut + t·rows + r] (+)= Σ_k x[offX + t·cols + k] · W[r, k] for t < m (offsets in f32
+ * elements; x and out rows are dense).
+ */
+export function quantLinear(
+  ctx: WasmContext,
+  out: Buf,
+  x: Buf,
+  w: WasmWeight,
+  m: number,
+  accumulate = false,
+  offX = 0,
+  offOut = 0,
+): void {
+  const op = 'linear';
+  const k = KERNELS.get(w.type);
+  if (k === undefined) throw new UnsupportedError(`${op}: no WASM quantized kernel for ${typeName(w.type)}`);
+  checkDim(op, 'm', m);
+  if (m === 0) return;
+  const K = w.cols;
+  const N = w.rows;
+  const rb = rowBytes(w.type, K);
+  if (rb === undefined || !(w.buf instanceof WasmBuf) || w.buf.bytes < N * rb) {
+    throw new ShapeError(`${op}: weight ${typeName(w.type)} [${N}, ${K}] does not match its buffer`, {
+      field: 'w',
+    });
+  }
+  const xPtr = f32At(x, offX, m * K, op, 'x');
+  const oPtr = f32At(out, offOut, m * N, op, 'out');
+
+  // Activation planes: q8 [mp][K] i8, q16 [mp][K] i16, d [mp][nd] f32, then s [mp][K/32] i32
+  // (Q8_0) or bs16 [mp][K/16] i16 and bs32 [mp][K/32] i16 (Q8_K).
+  // The kernels may run the last 3 tokens as a 4-token tile, so the planes hold mp ≥ m rows (m
+  // rounded up to a multiple of 4 when m % 4 = 3); the padding row is zeroed and its results are
+  // never stored. (A 4-token tile costs 2-3 single tokens, depending on the type.)
+  const mp = m % 4 === 3 ? m + 1 : m;
+  const nd = k.act === 'q8_0' ? K / 32 : K / 256;
+  const a1Row = k.act === 'q8_0' ? (K / 32) * 4 : (K / 16) * 2;
+  const a2Row = k.act === 'q8_0' ? 0 : (K / 32) * 2;
+  const q8Bytes = align64(mp * K);
+  const q16Bytes = align64(mp * K * 2);
+  const dBytes = align64(mp * nd * 4);
+  const a1Bytes = align64(mp * a1Row);
+  const a2Bytes = align64(mp * a2Row);
+  // Per thread: a row's f32 weight scales (Q8_0/Q4_0) and a store sink (see the kernels).
+  const perThread = k.act === 'q8_0' ? align64((K / 32) * 4) + 128 : 64;
+  const base = scratch(ctx, q8Bytes + q16Bytes + dBytes + a1Bytes + a2Bytes + perThread * ctx.threads);
+  const q8 = base;
+  const q16 = q8 + q8Bytes;
+  const d = q16 + q16Bytes;
+  const a1 = d + dBytes;
+  const a2 = a1 + a1Bytes;
+  const rowScratch = a2 + a2Bytes;
+  if (mp > m) {
+    const u8 = ctx.u8();
+    u8.fill(0, q8 + m * K, q8 + mp * K);
+    u8.fill(0, q16 + m * K * 2, q16 + mp * K * 2);
+    u8.fill(0, d + m * nd * 4, d + mp * nd * 4);
+    u8.fill(0, a1 + m * a1Row, a1 + mp * a1Row);
+    u8.fill(0, a2 + m * a2Row, a2 + mp * a2Row);
+  }
+
+  const threads = ctx.threads;
+  const q80 = k.act === 'q8_0';
+  const act = q80 ? actArgs0 : actArgsK;
+  act[0] = xPtr;
+  act[1] = K;
+  act[2] = q8;
+  act[3] = q16;
+  act[4] = d;
+  act[5] = a1;
+  if (!q80) act[6] = a2;
+  ctx.parallel(q80 ? 'quant_act_q8_0' : 'quant_act_q8_k', act, m, Math.max(1, Math.ceil(m / (threads * 4))));
+
+  const lin = q80 ? linArgs0 : linArgsK;
+  let n = 0;
+  lin[n++] = w.buf.ptr;
+  lin[n++] = K;
+  lin[n++] = q8;
+  lin[n++] = q16;
+  lin[n++] = d;
+  lin[n++] = a1;
+  if (!q80) lin[n++] = a2;
+  lin[n++] = m;
+  lin[n++] = oPtr;
+  lin[n++] = N;
+  lin[n++] = accumulate ? 1 : 0;
+  lin[n++] = rowScratch;
+  ctx.parallelTid(k.fn, lin, N, rowChunk(N, rb, m, threads));
+}
+
+/**
+ * Rows per dynamically claimed chunk. Decode (m ≤ 2): small chunks for load balance. Prefill:
+ * about 192 KiB of weights per chunk, so a chunk stays in L2 while every token tile streams it.
+ */
+function rowChunk(N: number, rb: number, m: number, threads: number): number {
+  if (m < 3) return Math.max(4, Math.min(64, Math.ceil(N / (threads * 16))));
+  const byCache = Math.max(4, Math.floor(196608 / rb));
+  return Math.max(1, Math.min(byCache, Math.ceil(N / (threads * 4))));
+}
