@@ -77,10 +77,13 @@ export function readDocuments(file: string): string[] {
   if (ext === '.json' || ext === '.jsonl') {
     const docs: string[] = [];
     try {
-      if (ext === '.jsonl')
-        for (const line of text.split('\n'))
+      if (ext === '.jsonl') {
+        for (const line of text.split('\n')) {
           if (line.trim()) jsonTexts(JSON.parse(line), docs);
-          else jsonTexts(JSON.parse(text), docs);
+        }
+      } else {
+        jsonTexts(JSON.parse(text), docs);
+      }
     } catch (err) {
       if (err instanceof SyntaxError || err instanceof RangeError) {
         throw new FormatError(`${file}: invalid JSON (${err.message})`, { file, cause: err });
