@@ -125,13 +125,24 @@ export function probe_sum(p: usize, out: usize, r0: i32, r1: i32): void {
     let a1 = a0;
     let a2 = a0;
     let a3 = a0;
-    for (; s < e; s += 64) {
+    let a4 = a0;
+    let a5 = a0;
+    let a6 = a0;
+    let a7 = a0;
+    for (; s < e; s += 128) {
       a0 = f32x4.add(a0, v128.load(s));
       a1 = f32x4.add(a1, v128.load(s, 16));
       a2 = f32x4.add(a2, v128.load(s, 32));
       a3 = f32x4.add(a3, v128.load(s, 48));
+      a4 = f32x4.add(a4, v128.load(s, 64));
+      a5 = f32x4.add(a5, v128.load(s, 80));
+      a6 = f32x4.add(a6, v128.load(s, 96));
+      a7 = f32x4.add(a7, v128.load(s, 112));
     }
-    const t = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+    const t = f32x4.add(
+      f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)),
+      f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)),
+    );
     store<f32>(
       out + <usize>u * 4,
       f32x4.extract_lane(t, 0) +

@@ -8,7 +8,10 @@ function rowStats(x: usize, n: i32, out: usize): void {
   let mv = f32x4.splat(-Infinity);
   let i = 0;
   for (; i + 4 <= n; i += 4) mv = f32x4.max(mv, v128.load(x + <usize>i * 4));
-  let mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  let mx = max(
+    max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
+    max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
+  );
   for (; i < n; i++) mx = max(mx, load<f32>(x + <usize>i * 4));
   const vmx = f32x4.splat(mx);
   let s0 = f32x4.splat(0);

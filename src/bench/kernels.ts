@@ -2,7 +2,8 @@
 // streaming-sum bandwidth probe over 1 GiB run in the same process, so every GB/s figure also
 // reads as a fraction of what the memory delivers. GEMM and prefill report GFLOP/s; decode
 // linears report GB/s of weights; attention GB/s of KV cache; dispatch the µs of a tiny op.
-// Flags: --threads N (default: all cores), --build simd|relaxed, --quick (smaller probe, fewer reps).
+// Flags: --threads N (default: all cores), --build simd|relaxed, --quick (smaller probe, fewer reps),
+// --only gemm,linear,attention,rows (a subset; the probe always runs).
 // On a shared machine wall-clock rates drop with the CPU we get; `per_cpu_s` (work per CPU-second
 // of all our threads) and `cpu_share` say how much of that is contention.
 
@@ -260,6 +261,13 @@ export const kernelsBenchmark: Benchmark = {
       throw new UsageError(`--build must be simd or relaxed, got ${String(build)}`, { field: 'build' });
     }
     const quick = opts.flags.quick === true;
+    const onlyFlag = opts.flags.only;
+    const only = typeof onlyFlag === 'string' ? onlyFlag.split(',').map((x) => x.trim()) : undefined;
+    for (const g of only ?? []) {
+      if (!['gemm', 'linear', 'attention', 'rows'].includes(g)) {
+        throw new UsageError(`--only: unknown group ${g} (gemm, linear, attention, rows)`, { field: 'only' });
+      }
+    }
     const results: BenchResult[] = [];
     for (const threads of all > 1 ? [1, all] : [1]) {
       const be = await createWasmBackend(build === undefined ? { threads } : { threads, build });
@@ -282,15 +290,21 @@ export const kernelsBenchmark: Benchmark = {
           median: round(pb / t.med / 1e9),
           ...contention(pb, t, threads),
         });
-        benchGemm(c, 512);
-        benchGemm(c, 1024);
-        benchLinear(c, GgmlType.F32, 11008, 4096, quick ? 1 : 128);
-        benchLinear(c, GgmlType.F16, 11008, 4096, quick ? 1 : 128);
-        benchLinear(c, GgmlType.BF16, 11008, 4096, 1);
-        for (const q of [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K])
-          benchLinear(c, q, 11008, 4096, 1);
-        benchAttention(c);
-        benchRowOps(c);
+        // --only gemm,linear,attention,rows: a subset (the probe always runs).
+        const want = (g: string): boolean => only === undefined || only.includes(g);
+        if (want('gemm')) {
+          benchGemm(c, 512);
+          benchGemm(c, 1024);
+        }
+        if (want('linear')) {
+          benchLinear(c, GgmlType.F32, 11008, 4096, quick ? 1 : 128);
+          benchLinear(c, GgmlType.F16, 11008, 4096, quick ? 1 : 128);
+          benchLinear(c, GgmlType.BF16, 11008, 4096, 1);
+          for (const q of [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K])
+            benchLinear(c, q, 11008, 4096, 1);
+        }
+        if (want('attention')) benchAttention(c);
+        if (want('rows')) benchRowOps(c);
       } finally {
         be.dispose();
       }

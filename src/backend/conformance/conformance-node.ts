@@ -67,7 +67,7 @@ function check(ref: Backend, dut: Backend, c: ConformanceCase, seed: number): st
  */
 export function defineConformanceTests(
   label: string,
-  make: () => Backend,
+  make: () => Backend | Promise<Backend>,
   opts: ConformanceOptions = {},
 ): void {
   const skip = opts.skip ?? {};
