@@ -118,34 +118,51 @@ export function prepareTokens(
       )
     : undefined;
   bar?.start(files.length, 0, { tokens: 0 });
-  const chunks: number[][] = [];
+  // Each file's last `valFraction` of tokens goes to validation, so every source (e.g. English
+  // and Chinese) is represented in both splits.
+  const trainParts: number[][] = [];
+  const valParts: number[][] = [];
   let total = 0;
   for (const file of files) {
+    const fileIds: number[] = [];
     for (const doc of readDocuments(file)) {
       if (doc.length === 0) continue;
-      const ids = tokenizer.encode(doc, { addSpecial: false });
-      if (separatorId !== undefined) ids.push(separatorId);
-      chunks.push(ids);
-      total += ids.length;
+      for (const id of tokenizer.encode(doc, { addSpecial: false })) fileIds.push(id);
+      if (separatorId !== undefined) fileIds.push(separatorId);
     }
+    const cut = Math.floor(fileIds.length * (1 - valFraction));
+    trainParts.push(fileIds.slice(0, cut));
+    valParts.push(fileIds.slice(cut));
+    total += fileIds.length;
     bar?.increment(1, { tokens: total });
   }
   bar?.stop();
   if (total < 2) throw new UsageError('the data files hold no text to train on', { field: '--data' });
-  const all = dtype === 'uint16' ? new Uint16Array(total) : new Uint32Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  const cut = Math.floor(total * (1 - valFraction));
+  const join1 = (parts: number[][]): TokenArray => {
+    const n = parts.reduce((a, p) => a + p.length, 0);
+    const out = dtype === 'uint16' ? new Uint16Array(n) : new Uint32Array(n);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  const train = join1(trainParts);
+  const val = join1(valParts);
   mkdirSync(dir, { recursive: true });
   const bytes = (a: TokenArray) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  writeFileAtomic(join(dir, 'train.bin'), bytes(all.subarray(0, cut)));
-  writeFileAtomic(join(dir, 'val.bin'), bytes(all.subarray(cut)));
-  const meta: TokenMeta = { dtype, vocabSize: vocab, train: cut, val: total - cut, files: [...files] };
+  writeFileAtomic(join(dir, 'train.bin'), bytes(train));
+  writeFileAtomic(join(dir, 'val.bin'), bytes(val));
+  const meta: TokenMeta = {
+    dtype,
+    vocabSize: vocab,
+    train: train.length,
+    val: val.length,
+    files: [...files],
+  };
   writeFileAtomic(metaPath, `${JSON.stringify(meta, null, 1)}\n`);
-  return { train: all.subarray(0, cut), val: all.subarray(cut), vocabSize: vocab };
+  return { train, val, vocabSize: vocab };
 }
 
 export function loadTokens(dir: string): TokenFiles {
