@@ -12,19 +12,25 @@ export function parseBenchArgs(words: readonly string[]): {
 } {
   const args: string[] = [];
   const flags: Record<string, string | boolean> = {};
+  const set = (key: string, value: string | boolean) => {
+    const prev = flags[key];
+    // A repeated flag (e.g. several -m models) accumulates as a comma-separated list.
+    flags[key] = typeof prev === 'string' && typeof value === 'string' ? `${prev},${value}` : value;
+  };
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    if (!w.startsWith('--')) {
+    const short = /^-[a-zA-Z]$/.test(w);
+    if (!w.startsWith('--') && !short) {
       args.push(w);
       continue;
     }
     const eq = w.indexOf('=');
-    if (eq > 2) {
-      flags[w.slice(2, eq)] = w.slice(eq + 1);
-    } else if (i + 1 < words.length && !words[i + 1]!.startsWith('--')) {
-      flags[w.slice(2)] = words[++i]!;
+    if (!short && eq > 2) {
+      set(w.slice(2, eq), w.slice(eq + 1));
+    } else if (i + 1 < words.length && !words[i + 1]!.startsWith('-')) {
+      set(w.slice(short ? 1 : 2), words[++i]!);
     } else {
-      flags[w.slice(2)] = true;
+      set(w.slice(short ? 1 : 2), true);
     }
   }
   return { args, flags };
@@ -52,6 +58,11 @@ export const benchCommand: CliCommand = {
         if (name === undefined) {
           for (const b of BENCHMARKS) console.log(`${b.name.padEnd(16)} ${b.description}`);
           return;
+        }
+        // llama-bench style: `llmts bench -m FILE -p 512 -n 128` runs the model benchmark.
+        if (name.startsWith('-')) {
+          rest = [name, ...rest];
+          name = 'model';
         }
         const bench = BENCHMARKS.find((b) => b.name === name);
         if (bench === undefined) {
