@@ -184,7 +184,7 @@ export const modelBenchmark: Benchmark = {
         const r = spawnSync(
           process.execPath,
           [
-            join(ROOT, 'dist', 'cli', 'main.js'),
+            join(ROOT, 'dist', 'cli', 'bin.js'),
             'bench',
             'model',
             '--single',

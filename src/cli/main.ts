@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The `llmts` command line: one subcommand per file under commands/, registered statically.
 import { Command, CommanderError } from 'commander';
 import { LlmtsError } from '../errors.js';
@@ -38,12 +37,4 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
-}
-
-const isEntry =
-  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntry) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

@@ -1,4 +1,4 @@
-// The real CLI (`node dist/cli/main.js serve`, built by `npm run build`): SIGTERM drains — new
+// The real CLI (`node dist/cli/bin.js serve`, built by `npm run build`): SIGTERM drains — new
 // requests are refused, the running stream finishes with [DONE], the process exits 0 (SRV-51);
 // loopback by default (SRV-01); a loud warning when exposed without a key (SRV-02).
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { REPO_ROOT, sharedPath, skipUnlessShared } from '../testing/shared.js';
 import { STORIES_PARTS } from './test-support.js';
 
-const MAIN = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+const MAIN = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
 const skip =
   skipUnlessShared(...STORIES_PARTS) ||
   (existsSync(join(REPO_ROOT, 'dist', 'cli', 'commands', 'serve.js'))

@@ -17,10 +17,10 @@ import {
 } from './checkpoint-node.js';
 import { Trainer } from './trainer.js';
 
-const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+const CLI = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
 
 test('SIGKILL during checkpoint writes leaves a loadable checkpoint', {
-  skip: !existsSync(CLI) && 'build first (dist/cli/main.js)',
+  skip: !existsSync(CLI) && 'build first (dist/cli/bin.js)',
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'llmts-crash-'));
   try {

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sharedPath, skipUnlessShared } from '../../testing/shared.js';
 
-const js = fileURLToPath(new URL('../main.js', import.meta.url));
-const MAIN = existsSync(js) ? js : fileURLToPath(new URL('../main.ts', import.meta.url));
+const js = fileURLToPath(new URL('../bin.js', import.meta.url));
+const MAIN = existsSync(js) ? js : fileURLToPath(new URL('../bin.ts', import.meta.url));
 const MODEL = ['golden', 'models', 'stories260K.gguf'] as const;
 
 function run(args: string[]): { code: number; err: string } {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { sharedPath, skipUnlessShared } from '../../testing/shared.js';
 
 const MAIN = fileURLToPath(
-  new URL(import.meta.url.endsWith('.ts') ? '../main.ts' : '../main.js', import.meta.url),
+  new URL(import.meta.url.endsWith('.ts') ? '../bin.ts' : '../bin.js', import.meta.url),
 );
 const MODEL = ['golden', 'models', 'stories260K.gguf'];
 const GOLDEN = ['golden', 'goldens', 'stories260K.json'];

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { sharedPath, skipUnlessShared } from '../../testing/shared.js';
 import { unescapeLine } from './tokenize.js';
 
-const js = fileURLToPath(new URL('../main.js', import.meta.url));
-const MAIN = existsSync(js) ? js : fileURLToPath(new URL('../main.ts', import.meta.url));
+const js = fileURLToPath(new URL('../bin.js', import.meta.url));
+const MAIN = existsSync(js) ? js : fileURLToPath(new URL('../bin.ts', import.meta.url));
 
 function run(args: string[], input = ''): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [...process.execArgv, MAIN, ...args], { input, encoding: 'utf8' });
