@@ -2,7 +2,7 @@
 // Builds everything a fresh clone needs: the AssemblyScript kernels (two WASM builds: portable
 // SIMD128 and relaxed SIMD) and the TypeScript sources. Run by `npm install` (prepare) and `npm test`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,6 +71,9 @@ run(process.execPath, [
   '-p',
   join(root, 'tsconfig.json'),
 ]);
+// The CLI entry must be executable (npx and npm link run it directly).
+const bin = join(root, 'dist', 'cli', 'bin.js');
+if (existsSync(bin)) chmodSync(bin, 0o755);
 // The single-file browser bundle (dist/browser/llmts.js), when esbuild is installed.
 if (existsSync(join(root, 'node_modules', 'esbuild'))) {
   run(process.execPath, [join(root, 'scripts', 'bundle-browser.mjs')]);
