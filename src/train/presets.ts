@@ -29,7 +29,16 @@ export const PRESETS: Readonly<Record<string, Recipe>> = {
   // nanoGPT's Shakespeare-char CPU recipe (README "I only have a macbook"): 4 layers, 4 heads,
   // 128 wide, context 64, batch 12, 2000 iterations, dropout 0. Target: val loss ≤ 1.88.
   'nanogpt-shakespeare-char': {
-    net: { arch: 'gpt2', dim: 128, nLayer: 4, nHead: 4, ffnDim: 512, contextLength: 64, normEps: 1e-5 },
+    net: {
+      arch: 'gpt2',
+      dim: 128,
+      nLayer: 4,
+      nHead: 4,
+      ffnDim: 512,
+      contextLength: 64,
+      normEps: 1e-5,
+      bias: false,
+    },
     tokenizer: 'bytes',
     batchSize: 12,
     blockSize: 64,

@@ -29,6 +29,9 @@ export interface Gpt2TrainConfig {
   ffnDim: number;
   contextLength: number;
   normEps: number;
+  /** Trainable biases in Linear and LayerNorm (default true). With false the biases stay zero
+   *  and frozen — nanoGPT's `bias=False` — and are still written out, as llama.cpp's gpt2 needs. */
+  bias?: boolean;
 }
 
 export function validateGpt2Config(c: Gpt2TrainConfig): void {
@@ -51,6 +54,7 @@ export function initGpt2Params(params: ParamStore, c: Gpt2TrainConfig, rng: Rng)
   };
   const ones = (n: number) => new Float32Array(n).fill(1);
   const zeros = (n: number) => new Float32Array(n);
+  const frozen = c.bias === false;
   const D = c.dim;
   const residualStd = 0.02 / Math.sqrt(2 * c.nLayer);
   params.add(
@@ -65,21 +69,21 @@ export function initGpt2Params(params: ParamStore, c: Gpt2TrainConfig, rng: Rng)
     const p = `blk.${l}.`;
     const lin = (name: string, out: number, inp: number, std: number) => {
       params.add({ name: `${p}${name}.weight`, shape: [out, inp], decay: true }, normal(out * inp, std));
-      params.add({ name: `${p}${name}.bias`, shape: [out], decay: false }, zeros(out));
+      params.add({ name: `${p}${name}.bias`, shape: [out], decay: false, frozen }, zeros(out));
     };
     params.add({ name: `${p}attn_norm.weight`, shape: [D], decay: false }, ones(D));
-    params.add({ name: `${p}attn_norm.bias`, shape: [D], decay: false }, zeros(D));
+    params.add({ name: `${p}attn_norm.bias`, shape: [D], decay: false, frozen }, zeros(D));
     lin('attn_q', D, D, 0.02);
     lin('attn_k', D, D, 0.02);
     lin('attn_v', D, D, 0.02);
     lin('attn_output', D, D, residualStd);
     params.add({ name: `${p}ffn_norm.weight`, shape: [D], decay: false }, ones(D));
-    params.add({ name: `${p}ffn_norm.bias`, shape: [D], decay: false }, zeros(D));
+    params.add({ name: `${p}ffn_norm.bias`, shape: [D], decay: false, frozen }, zeros(D));
     lin('ffn_up', c.ffnDim, D, 0.02);
     lin('ffn_down', D, c.ffnDim, residualStd);
   }
   params.add({ name: 'output_norm.weight', shape: [D], decay: false }, ones(D));
-  params.add({ name: 'output_norm.bias', shape: [D], decay: false }, zeros(D));
+  params.add({ name: 'output_norm.bias', shape: [D], decay: false, frozen }, zeros(D));
 }
 
 /** Forward pass to the final-norm hidden states [B·T, D]. */

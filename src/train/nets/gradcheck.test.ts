@@ -117,3 +117,32 @@ test('gpt2 net: autograd gradients match finite differences (float64)', () => {
     normEps: 1e-5,
   });
 });
+
+test('gpt2 net with bias: false keeps its biases at zero and frozen (nanoGPT bias=False)', () => {
+  const be = new JsBackend();
+  const c: NetConfig = {
+    arch: 'gpt2',
+    vocabSize: 11,
+    dim: 8,
+    nLayer: 1,
+    nHead: 2,
+    ffnDim: 16,
+    contextLength: 8,
+    normEps: 1e-5,
+    bias: false,
+  };
+  const params = new ParamStore(be);
+  NETS.gpt2.init(params, c, new Rng(7));
+  const g = new Graph(be);
+  const x = Int32Array.from([1, 2, 3, 4]);
+  params.zeroGrad();
+  g.backward(netLoss(g, params, c, x, Int32Array.from([2, 3, 4, 5]), 1, 4).loss);
+  let biases = 0;
+  for (const [spec, p] of params.entries()) {
+    const isBias = spec.name.endsWith('.bias');
+    if (isBias) biases++;
+    assert.equal(p.requiresGrad, !isBias, spec.name);
+    if (isBias) assert.ok(params.read(spec.name).every((v) => v === 0));
+  }
+  assert.equal(biases, 9); // 8 per layer (2 norms, q, k, v, output, up, down) + the final norm
+});
