@@ -2,7 +2,7 @@
 // Runs every compiled test file (dist/**/*.test.js) with node's built-in test runner.
 // Usage: node scripts/test.mjs [filter...]   (a filter keeps files whose path contains it)
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +19,10 @@ function collect(dir, out) {
 }
 
 const filters = process.argv.slice(2);
+// Only compiled tests whose source still exists (a deleted test leaves a stale file in dist/).
+const hasSource = (f) => existsSync(join(root, 'src', relative(dist, f)).replace(/\.js$/, '.ts'));
 const files = collect(dist, [])
+  .filter(hasSource)
   .filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)))
   .sort();
 if (files.length === 0) {

@@ -88,6 +88,7 @@ test('SIGKILL during checkpoint writes leaves a loadable checkpoint', {
           ffnDim: 64,
           contextLength: 16,
           normEps: 1e-5,
+          bias: false, // as the nanogpt-shakespeare-char preset the CLI run starts from
         },
         batchSize: 2,
         blockSize: 16,
