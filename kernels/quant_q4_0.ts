@@ -234,10 +234,7 @@ class Q40 {
       a2 = Q40.one(a2, lo, hi, p8 + 2 * x8s, p16 + 2 * x16s, ps + 2 * ds, dw * load<f32>(dp + 2 * ds), sink);
       a3 = Q40.one(a3, lo, hi, p8 + 3 * x8s, p16 + 3 * x16s, ps + 3 * ds, dw * load<f32>(dp + 3 * ds), sink);
     }
-    Q.put(o, Q.hsum(a0), accum);
-    if (nt > 1) Q.put(o + os, Q.hsum(a1), accum);
-    if (nt > 2) Q.put(o + 2 * os, Q.hsum(a2), accum);
-    if (nt > 3) Q.put(o + 3 * os, Q.hsum(a3), accum);
+    Q.put4(o, os, nt, a0, a1, a2, a3, accum);
   }
 }
 

@@ -299,10 +299,7 @@ class Q5K {
       a2 = Q5K.finish(a2, i2, m16, b + 2 * bs, dd, dm, load<f32>(dp + 2 * ds));
       a3 = Q5K.finish(a3, i3, m16, b + 3 * bs, dd, dm, load<f32>(dp + 3 * ds));
     }
-    Q.put(o, Q.hsum(a0), accum);
-    if (nt > 1) Q.put(o + os, Q.hsum(a1), accum);
-    if (nt > 2) Q.put(o + 2 * os, Q.hsum(a2), accum);
-    if (nt > 3) Q.put(o + 3 * os, Q.hsum(a3), accum);
+    Q.put4(o, os, nt, a0, a1, a2, a3, accum);
   }
 }
 

@@ -407,10 +407,7 @@ class Q6K {
       a2 = Q.madd(f32x4.convert_i32x4_s(i2), f32x4.splat(dw * load<f32>(dp + 2 * ds)), a2);
       a3 = Q.madd(f32x4.convert_i32x4_s(i3), f32x4.splat(dw * load<f32>(dp + 3 * ds)), a3);
     }
-    Q.put(o, Q.hsum(a0), accum);
-    if (nt > 1) Q.put(o + os, Q.hsum(a1), accum);
-    if (nt > 2) Q.put(o + 2 * os, Q.hsum(a2), accum);
-    if (nt > 3) Q.put(o + 3 * os, Q.hsum(a3), accum);
+    Q.put4(o, os, nt, a0, a1, a2, a3, accum);
   }
 }
 

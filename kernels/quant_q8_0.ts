@@ -167,10 +167,7 @@ class Q80 {
       a2 = Q80.tok(a2, w0, w1, w2, w3, p + 2 * x16s, f32x4.splat(h * load<f32>(dp + 2 * ds)), sink + 32);
       a3 = Q80.tok(a3, w0, w1, w2, w3, p + 3 * x16s, f32x4.splat(h * load<f32>(dp + 3 * ds)), sink + 48);
     }
-    Q.put(o, Q.hsum(a0), accum);
-    if (nt > 1) Q.put(o + os, Q.hsum(a1), accum);
-    if (nt > 2) Q.put(o + 2 * os, Q.hsum(a2), accum);
-    if (nt > 3) Q.put(o + 3 * os, Q.hsum(a3), accum);
+    Q.put4(o, os, nt, a0, a1, a2, a3, accum);
   }
 }
 

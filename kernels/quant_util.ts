@@ -123,6 +123,23 @@ export class Q {
     store<f32>(p, v);
   }
 
+  /** Stores the horizontal sums of a tile of up to 4 tokens (nt of them) at o, o+os, o+2os, o+3os. */
+  @inline static put4(
+    o: usize,
+    os: usize,
+    nt: i32,
+    a0: v128,
+    a1: v128,
+    a2: v128,
+    a3: v128,
+    accumulate: i32,
+  ): void {
+    Q.put(o, Q.hsum(a0), accumulate);
+    if (nt > 1) Q.put(o + os, Q.hsum(a1), accumulate);
+    if (nt > 2) Q.put(o + 2 * os, Q.hsum(a2), accumulate);
+    if (nt > 3) Q.put(o + 3 * os, Q.hsum(a3), accumulate);
+  }
+
   /**
    * Unpacks the 12-byte 6-bit scales/mins of a Q4_K/Q5_K super-block (at p) into 16 bytes
    * [sc0..sc7, m0..m7], exactly as ggml's get_scale_min_k4.
