@@ -1,5 +1,6 @@
 // On-the-fly activation quantization for the quantized linear kernels, value-exact with ggml's
-// quantize_row_q8_0_ref and quantize_row_q8_K_ref (the JS reference in src/quant does the same).
+// x86 quantize_row_q8_0 (round half to even of x · 127/amax) and quantize_row_q8_K_ref, as
+// src/quant/activation.ts (quantizeActivationRow) in the JS reference.
 //
 // The converted rows are written in a private planar layout (not ggml's block structs), for
 // m rows of K values (row t, block b):
@@ -15,18 +16,6 @@ import { qroundF16 } from './quant_util';
 
 // biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
 class QA {
-  /**
-   * Round half away from zero (C roundf) to i32, per lane, for |v| < 2^22: the rounded value is
-   * an integer-valued float, converted exactly by the 1.5·2^23 magic-number addition.
-   */
-  @inline static roundAway(v: v128): v128 {
-    const t = f32x4.trunc(v);
-    const frac = f32x4.abs(f32x4.sub(v, t)); // exact
-    const one = v128.or(v128.and(v, f32x4.splat(-0.0)), f32x4.splat(1.0)); // copysign(1, v)
-    const r = f32x4.add(t, v128.and(one, f32x4.ge(frac, f32x4.splat(0.5))));
-    return QA.toInt(r);
-  }
-
   /**
    * ggml's nearest_int (round half to even) for |v| < 2^22: the bits of v + 1.5·2^23, rebased.
    * Also converts integer-valued floats exactly.
@@ -82,17 +71,18 @@ export function quant_act_q8_0(
       const v6 = v128.load(xp, 96);
       const v7 = v128.load(xp, 112);
       const amax = QA.amax8(v0, v1, v2, v3, v4, v5, v6, v7);
+      // ggml's x86 quantize_row_q8_0: d = amax/127, quants = round-half-even(x · 127/amax).
       const dd: f32 = amax / 127.0;
-      const id: f32 = dd !== 0 ? <f32>1.0 / dd : 0;
+      const id: f32 = amax !== 0 ? <f32>127.0 / amax : 0;
       const idv = f32x4.splat(id);
-      const i0 = QA.roundAway(f32x4.mul(v0, idv));
-      const i1 = QA.roundAway(f32x4.mul(v1, idv));
-      const i2 = QA.roundAway(f32x4.mul(v2, idv));
-      const i3 = QA.roundAway(f32x4.mul(v3, idv));
-      const i4 = QA.roundAway(f32x4.mul(v4, idv));
-      const i5 = QA.roundAway(f32x4.mul(v5, idv));
-      const i6 = QA.roundAway(f32x4.mul(v6, idv));
-      const i7 = QA.roundAway(f32x4.mul(v7, idv));
+      const i0 = QA.toInt(f32x4.mul(v0, idv));
+      const i1 = QA.toInt(f32x4.mul(v1, idv));
+      const i2 = QA.toInt(f32x4.mul(v2, idv));
+      const i3 = QA.toInt(f32x4.mul(v3, idv));
+      const i4 = QA.toInt(f32x4.mul(v4, idv));
+      const i5 = QA.toInt(f32x4.mul(v5, idv));
+      const i6 = QA.toInt(f32x4.mul(v6, idv));
+      const i7 = QA.toInt(f32x4.mul(v7, idv));
       const h0 = i16x8.narrow_i32x4_s(i0, i1);
       const h1 = i16x8.narrow_i32x4_s(i2, i3);
       const h2 = i16x8.narrow_i32x4_s(i4, i5);

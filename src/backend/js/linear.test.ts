@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ShapeError, UnsupportedError } from '../../errors.js';
+import { quantizeActivationRow } from '../../quant/activation.js';
 import { dequantizeRow, quantizeRow, vecDotType } from '../../quant/index.js';
 import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js';
 import { Rng } from '../conformance/random.js';
@@ -61,7 +62,7 @@ for (const type of JS_WEIGHT_TYPES.filter((t) => t !== GgmlType.F32)) {
     const xq = new Uint8Array(rowBytes(vt, cols)!);
     const xd = new Float32Array(cols);
     for (let i = 0; i < m; i++) {
-      quantizeRow(vt, xf, i * cols, xq, 0, cols);
+      quantizeActivationRow(vt, xf, i * cols, xq, 0, cols);
       dequantizeRow(vt, xq, 0, xd, 0, cols);
       for (let r = 0; r < rows; r++) {
         let sum = 0;

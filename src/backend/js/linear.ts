@@ -2,16 +2,17 @@
 // linear (x · Wᵀ), embedding (row gather) and embeddingBackward.
 //
 // F32 weights use plain f64-accumulated dots. Every other type follows ggml's CPU path: each
-// activation row is converted once with quantizeRow(vecDotType(type)) and each output element
-// is vecDot(weight row, converted row); that is what makes logits match llama.cpp.
+// activation row is converted once to vecDotType(type) (quantizeActivationRow: ggml's x86
+// rounding) and each output element is vecDot(weight row, converted row); that is what makes
+// logits match llama.cpp.
 
 import { ShapeError, UnsupportedError } from '../../errors.js';
+import { quantizeActivationRow } from '../../quant/activation.js';
 import {
   canDequantize,
   canQuantize,
   canVecDot,
   dequantizeRow,
-  quantizeRow,
   vecDot,
   vecDotType,
 } from '../../quant/index.js';
@@ -119,11 +120,11 @@ export function linear(
   for (let i = 0; i < m; i++) {
     // Convert activation row i to the weight's vec-dot format (ggml: from_float of vec_dot_type).
     if (X instanceof Float32Array) {
-      quantizeRow(vt, X, offX + i * k, xq, 0, k);
+      quantizeActivationRow(vt, X, offX + i * k, xq, 0, k);
     } else {
       const row = s.f32(k);
       for (let c = 0; c < k; c++) row[c] = X[offX + i * k + c];
-      quantizeRow(vt, row, 0, xq, 0, k);
+      quantizeActivationRow(vt, row, 0, xq, 0, k);
     }
     for (let r = 0; r < n; r++) {
       const sum = vecDot(w.type, wb, r * w.bytesPerRow, xq, 0, k);

@@ -1,10 +1,12 @@
-// The WASM activation quantizers (kernels/quant_act.ts) against the JS reference quantizeRow:
-// Q8_0 and Q8_K values must be identical (quants, f16/f32 scales, block sums), including the
-// rounding ties (roundf away from zero for Q8_0, nearest-even for Q8_K), all-zero blocks and
+// The WASM activation quantizers (kernels/quant_act.ts) against the JS reference
+// quantizeActivationRow: Q8_0 and Q8_K values must be identical (quants, f16/f32 scales, block
+// sums), including the rounding ties (nearest-even for both: ggml's x86 Q8_0 path and Q8_K's
+// reference), all-zero blocks and
 // ±max ties (ggml keeps the first element of largest magnitude).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { f16ToF32, quantizeRow } from '../../quant/index.js';
+import { quantizeActivationRow } from '../../quant/activation.js';
+import { f16ToF32 } from '../../quant/index.js';
 import { GgmlType, rowBytes } from '../../tensor/dtype.js';
 import type { WasmContextImpl } from './context.js';
 import { type QuantBuild, quantBuilds, quantTestContext } from './quant-testing-node.js';
@@ -36,7 +38,7 @@ for (const build of quantBuilds()) {
     });
     after(() => ctx.dispose());
 
-    test('Q8_0 planes equal quantizeRow(Q8_0)', () => {
+    test('Q8_0 planes equal quantizeActivationRow(Q8_0)', () => {
       const m = 5;
       const K = 320;
       const nb = K / 32;
@@ -52,7 +54,7 @@ for (const build of quantBuilds()) {
       const i8 = new Int8Array(ctx.u8().buffer);
       const i16 = new Int16Array(ctx.u8().buffer);
       for (let t = 0; t < m; t++) {
-        quantizeRow(GgmlType.Q8_0, x, t * K, ref, 0, K);
+        quantizeActivationRow(GgmlType.Q8_0, x, t * K, ref, 0, K);
         for (let b = 0; b < nb; b++) {
           const o = b * 34;
           assert.equal(
@@ -74,7 +76,7 @@ for (const build of quantBuilds()) {
       for (const p of [xp, q8, q16, d, s]) ctx.free(p);
     });
 
-    test('Q8_K planes equal quantizeRow(Q8_K)', () => {
+    test('Q8_K planes equal quantizeActivationRow(Q8_K)', () => {
       const m = 3;
       const K = 768;
       const nsb = K / 256;
@@ -92,7 +94,7 @@ for (const build of quantBuilds()) {
       const i8 = new Int8Array(ctx.u8().buffer);
       const i16 = new Int16Array(ctx.u8().buffer);
       for (let t = 0; t < m; t++) {
-        quantizeRow(GgmlType.Q8_K, x, t * K, ref, 0, K);
+        quantizeActivationRow(GgmlType.Q8_K, x, t * K, ref, 0, K);
         for (let sb = 0; sb < nsb; sb++) {
           const o = sb * 292;
           assert.equal(ctx.f32()[(d >> 2) + t * nsb + sb], dv.getFloat32(o, true), `d[${t}][${sb}]`);
