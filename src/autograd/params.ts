@@ -7,7 +7,7 @@ import { Var } from './var.js';
 export interface ParamSpec {
   name: string;
   shape: readonly number[];
-  /** Apply weight decay (nanoGPT style: matrices yes; norms, biases and embeddings no). */
+  /** Apply weight decay (matrices yes; norms, biases and embeddings no; see AdamWConfig.decayRule). */
   decay: boolean;
   /** A frozen parameter takes part in the forward pass but gets no gradient (LoRA's base). */
   frozen?: boolean;

@@ -1,7 +1,7 @@
 // AdamW with decoupled weight decay (PyTorch semantics), global-norm gradient clipping and
 // per-parameter decay groups. Moments live in backend buffers next to the parameters.
 
-import type { ParamStore } from '../autograd/params.js';
+import type { ParamSpec, ParamStore } from '../autograd/params.js';
 import type { Backend, Buf } from '../backend/backend.js';
 
 export interface AdamWConfig {
@@ -11,6 +11,12 @@ export interface AdamWConfig {
   weightDecay: number;
   /** Clip the global gradient norm to this value (0 = no clipping). */
   gradClip: number;
+  /**
+   * Which parameters get weight decay: 'spec' (default) follows each ParamSpec's `decay` flag
+   * (matrices yes; norms, biases and embeddings no); 'ndim' decays every tensor with two or more
+   * dimensions, embeddings included — nanoGPT's rule (`p.dim() >= 2` in configure_optimizers).
+   */
+  decayRule?: 'spec' | 'ndim';
 }
 
 export const ADAMW_DEFAULTS: AdamWConfig = {
@@ -77,12 +83,17 @@ export class AdamW {
         beta1: this.config.beta1,
         beta2: this.config.beta2,
         eps: this.config.eps,
-        weightDecay: spec.decay ? this.config.weightDecay : 0,
+        weightDecay: this.decays(spec) ? this.config.weightDecay : 0,
         step: this.step,
         gradScale: scale,
       });
     }
     return { gradNorm: norm, applied: true };
+  }
+
+  /** Whether `spec` gets weight decay under the configured rule. */
+  decays(spec: ParamSpec): boolean {
+    return this.config.decayRule === 'ndim' ? spec.shape.length >= 2 : spec.decay;
   }
 
   dispose(): void {
