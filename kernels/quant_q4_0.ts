@@ -3,12 +3,18 @@
 // Weight layout: GGUF's, unchanged. A row of K values is K/32 blocks of 18 bytes: d (f16),
 // qs[16]: element j is the low nibble of qs[j], element j+16 the high nibble; value = nibble − 8.
 // The unsigned nibbles (0..15) are valid i7 operands, so the relaxed build uses
-// i16x8.relaxed_dot_i8x16_i7x16_s exactly. Blocks go 4 at a time: their integer dots are reduced
-// into one i32x4 (lane j = block j), the −8·Σx offsets (activation plane s) added, converted
-// once and multiplied by the 4 scales d_w·d_x (4 f16 scales widened together), as ggml's
-// sumi·d_w·d_x.
-// - one token (decode): one pass over the row, the 4 scales gathered in the loop (row1; a separate
-//   scale pass, or two rows per pass sharing the activation loads, measured slower from DRAM);
+// i16x8.relaxed_dot_i8x16_i7x16_s exactly. Blocks go 4 at a time: each block's 16-bit pair sums
+// (|lane| ≤ 7620) are folded with the other three as i16 and finished by one dot_i16x8_s
+// (Q.red4w: lane j = block j, 10 instructions instead of 13), the −8·Σx offsets (activation
+// plane s) added, converted once and multiplied by the 4 scales d_w·d_x, as ggml's sumi·d_w·d_x.
+// - one token (decode, row1): one pass over the row; the 4 f16 scales are gathered into the high
+//   halves of 4 lanes and widened by Q.f16hi (3 instructions; exact for finite scales, which
+//   prepareQuantWeight in src/backend/wasm/quant-linear.ts checks at upload); constants come
+//   from the QK table (a v128.const costs ~3 instructions per use in V8); loads use immediate
+//   offsets. Measured 1 thread, weights in L2: 9.2 → 11.1 GB/s. Tried and slower: a separate
+//   scale pass; 2 or 4 rows per pass sharing the activation loads (as fast from L2, 1.5x slower
+//   from DRAM: more concurrent streams); fewer sink stores; 8 blocks per iteration; the exact
+//   Q.f16x4 with its constants in registers (register pressure);
 // - tiles of 4 tokens while ≥ 3 remain (prefill, small batches; the activation planes are padded
 //   to 4 rows): a row's scales are first widened into per-thread scratch, then each unpacked
 //   group of blocks serves 4 tokens (row4); the last 1-2 tokens run one at a time (row1).
@@ -16,21 +22,29 @@
 // load of a loop body ahead of the arithmetic and spills registers (measured 1.4x slower).
 // Activations: the planar Q8_0 layout of kernels/quant_act.ts.
 
-import { Q } from './quant_util';
+import { Q, QK, QK_F16MSK, QK_F16MUL, QK_M15, QK_ONE16 } from './quant_util';
 
 // biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
 class Q40 {
-  @inline static lo(w: v128): v128 {
-    return v128.and(w, i8x16.splat(15));
+  @inline static lo(w: v128, m15: v128): v128 {
+    return v128.and(w, m15);
   }
 
-  @inline static hi(w: v128): v128 {
-    return v128.and(i16x8.shr_u(w, 4), i8x16.splat(15));
+  @inline static hi(w: v128, m15: v128): v128 {
+    return v128.and(i16x8.shr_u(w, 4), m15);
   }
 
-  /** Nibble dot of one block (i32x4 partial sums, offset not applied). */
-  @inline static bdot(lo: v128, hi: v128, x8: usize, x16: usize): v128 {
-    return Q.idot32(lo, hi, x8, x16, i16x8.splat(1));
+  /** Nibble dot of one block (i32x4 partial sums, offset not applied); one: i16x8.splat(1). */
+  @inline static bdot(lo: v128, hi: v128, x8: usize, x16: usize, one: v128): v128 {
+    return Q.idot32(lo, hi, x8, x16, one);
+  }
+
+  /** 16-bit pair sums of one block (see Q.pair32), activations at x8 (relaxed) or x16. */
+  @inline static pair(lo: v128, hi: v128, x8: usize, x16: usize): v128 {
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      return Q.pair32(lo, hi, v128.load(x8), v128.load(x8, 16), lo, hi);
+    }
+    return Q.pair32(lo, hi, v128.load(x16), v128.load(x16, 16), v128.load(x16, 32), v128.load(x16, 48));
   }
 
   /**
@@ -52,18 +66,19 @@ class Q40 {
     s: usize,
     S: v128,
     sink: usize,
+    one: v128,
   ): v128 {
     // The stores order the work: without them V8 hoists every load of the body ahead of the
     // arithmetic and spills registers.
-    const i0 = Q40.bdot(l0, h0, x8, x16);
+    const i0 = Q40.pair(l0, h0, x8, x16);
     v128.store(sink, i0);
-    const i1 = Q40.bdot(l1, h1, x8 + 32, x16 + 64);
+    const i1 = Q40.pair(l1, h1, x8 + 32, x16 + 64);
     v128.store(sink, i1, 16);
-    const i2 = Q40.bdot(l2, h2, x8 + 64, x16 + 128);
+    const i2 = Q40.pair(l2, h2, x8 + 64, x16 + 128);
     v128.store(sink, i2, 32);
-    const i3 = Q40.bdot(l3, h3, x8 + 96, x16 + 192);
+    const i3 = Q40.pair(l3, h3, x8 + 96, x16 + 192);
     v128.store(sink, i3, 48);
-    const r = Q.red4(i0, i1, i2, i3);
+    const r = Q.red4w(i0, i1, i2, i3, one);
     const res = Q.madd(f32x4.convert_i32x4_s(i32x4.add(r, v128.load(s))), S, acc);
     v128.store(sink, res, 64);
     return res;
@@ -79,48 +94,102 @@ class Q40 {
     s: usize,
     sc: f32,
     sink: usize,
+    one: v128,
   ): v128 {
-    const ia = i32x4.add(Q40.bdot(lo, hi, x8, x16), v128.load32_zero(s));
+    const ia = i32x4.add(Q40.bdot(lo, hi, x8, x16, one), v128.load32_zero(s));
     v128.store(sink, ia);
     return Q.madd(f32x4.convert_i32x4_s(ia), f32x4.splat(sc), acc);
   }
 
-  /** One weight row · one token (dw: this thread's scratch; its sink follows the scales). */
+  /**
+   * One weight row · one token (dw: this thread's scratch; its sink follows the scales). Pointers
+   * advance and every load uses an immediate offset (see Q.pair32).
+   */
   @inline static row1(wr: usize, nb: i32, x8: usize, x16: usize, d: usize, s: usize, dw: usize): f32 {
     const sink = dw + ((<usize>nb * 4 + 63) & ~63);
+    const m15 = v128.load(QK, QK_M15);
+    const one = v128.load(QK, QK_ONE16);
+    const fm = v128.load(QK, QK_F16MSK);
+    const fx = v128.load(QK, QK_F16MUL);
+    const zero = i32x4.splat(0);
     let acc = f32x4.splat(0);
-    let b = 0;
-    for (; b + 4 <= nb; b += 4) {
-      const o = <usize>b;
-      const wb = wr + o * 18;
-      const S = f32x4.mul(Q.f16gather(wb, 18), v128.load(d + (o << 2)));
+    let wb = wr;
+    let p8 = x8;
+    let p16 = x16;
+    let pd = d;
+    let ps = s;
+    const end4 = wr + <usize>(nb & ~3) * 18;
+    for (; wb < end4; wb += 72) {
+      let h = zero;
+      h = v128.load16_lane(wb, h, 1, 0);
+      h = v128.load16_lane(wb, h, 3, 18);
+      h = v128.load16_lane(wb, h, 5, 36);
+      h = v128.load16_lane(wb, h, 7, 54);
+      const S = f32x4.mul(Q.f16hi(h, fm, fx), v128.load(pd));
       const w0 = v128.load(wb, 2);
+      const i0 = Q.pair32(
+        v128.and(w0, m15),
+        v128.and(i16x8.shr_u(w0, 4), m15),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 0) : v128.load(p16, 0),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 16) : v128.load(p16, 16),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 32),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 48),
+      );
+      v128.store(sink, i0, 0);
       const w1 = v128.load(wb, 20);
+      const i1 = Q.pair32(
+        v128.and(w1, m15),
+        v128.and(i16x8.shr_u(w1, 4), m15),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 32) : v128.load(p16, 64),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 48) : v128.load(p16, 80),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 96),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 112),
+      );
+      v128.store(sink, i1, 16);
       const w2 = v128.load(wb, 38);
+      const i2 = Q.pair32(
+        v128.and(w2, m15),
+        v128.and(i16x8.shr_u(w2, 4), m15),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 64) : v128.load(p16, 128),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 80) : v128.load(p16, 144),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 160),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 176),
+      );
+      v128.store(sink, i2, 32);
       const w3 = v128.load(wb, 56);
-      acc = Q40.grp(
+      const i3 = Q.pair32(
+        v128.and(w3, m15),
+        v128.and(i16x8.shr_u(w3, 4), m15),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 96) : v128.load(p16, 192),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 112) : v128.load(p16, 208),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 224),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 240),
+      );
+      v128.store(sink, i3, 48);
+      const r = Q.red4w(i0, i1, i2, i3, one);
+      acc = Q.madd(f32x4.convert_i32x4_s(i32x4.add(r, v128.load(ps))), S, acc);
+      v128.store(sink, acc, 64);
+      p8 += 128;
+      p16 += 256;
+      pd += 16;
+      ps += 16;
+    }
+    for (let b = nb & ~3; b < nb; b++) {
+      const o = <usize>b;
+      const wq = wr + o * 18;
+      const w = v128.load(wq, 2);
+      const sc = Q.f16(load<u16>(wq)) * load<f32>(d + (o << 2));
+      acc = Q40.one(
         acc,
-        Q40.lo(w0),
-        Q40.hi(w0),
-        Q40.lo(w1),
-        Q40.hi(w1),
-        Q40.lo(w2),
-        Q40.hi(w2),
-        Q40.lo(w3),
-        Q40.hi(w3),
+        Q40.lo(w, m15),
+        Q40.hi(w, m15),
         x8 + (o << 5),
         x16 + (o << 6),
         s + (o << 2),
-        S,
+        sc,
         sink,
+        one,
       );
-    }
-    for (; b < nb; b++) {
-      const o = <usize>b;
-      const wb = wr + o * 18;
-      const w = v128.load(wb, 2);
-      const sc = Q.f16(load<u16>(wb)) * load<f32>(d + (o << 2));
-      acc = Q40.one(acc, Q40.lo(w), Q40.hi(w), x8 + (o << 5), x16 + (o << 6), s + (o << 2), sc, sink);
     }
     return Q.hsum(acc);
   }
@@ -143,6 +212,8 @@ class Q40 {
     dwp: usize,
   ): void {
     const sink = dwp + ((<usize>nb * 4 + 63) & ~63);
+    const m15 = v128.load(QK, QK_M15);
+    const one = v128.load(QK, QK_ONE16);
     let a0 = f32x4.splat(0);
     let a1 = a0;
     let a2 = a0;
@@ -153,22 +224,22 @@ class Q40 {
       const wb = wr + ob * 18;
       const H = v128.load(dwp + (ob << 2));
       let w = v128.load(wb, 2);
-      const l0 = Q40.lo(w);
-      const h0 = Q40.hi(w);
+      const l0 = Q40.lo(w, m15);
+      const h0 = Q40.hi(w, m15);
       w = v128.load(wb, 20);
-      const l1 = Q40.lo(w);
-      const h1 = Q40.hi(w);
+      const l1 = Q40.lo(w, m15);
+      const h1 = Q40.hi(w, m15);
       w = v128.load(wb, 38);
-      const l2 = Q40.lo(w);
-      const h2 = Q40.hi(w);
+      const l2 = Q40.lo(w, m15);
+      const h2 = Q40.hi(w, m15);
       w = v128.load(wb, 56);
-      const l3 = Q40.lo(w);
-      const h3 = Q40.hi(w);
+      const l3 = Q40.lo(w, m15);
+      const h3 = Q40.hi(w, m15);
       const p8 = x8 + (ob << 5);
       const p16 = x16 + (ob << 6);
       const dp = d + (ob << 2);
       const ps = s + (ob << 2);
-      a0 = Q40.grp(a0, l0, h0, l1, h1, l2, h2, l3, h3, p8, p16, ps, f32x4.mul(H, v128.load(dp)), sink);
+      a0 = Q40.grp(a0, l0, h0, l1, h1, l2, h2, l3, h3, p8, p16, ps, f32x4.mul(H, v128.load(dp)), sink, one);
       a1 = Q40.grp(
         a1,
         l0,
@@ -184,6 +255,7 @@ class Q40 {
         ps + ds,
         f32x4.mul(H, v128.load(dp + ds)),
         sink,
+        one,
       );
       a2 = Q40.grp(
         a2,
@@ -200,6 +272,7 @@ class Q40 {
         ps + 2 * ds,
         f32x4.mul(H, v128.load(dp + 2 * ds)),
         sink,
+        one,
       );
       a3 = Q40.grp(
         a3,
@@ -216,23 +289,44 @@ class Q40 {
         ps + 3 * ds,
         f32x4.mul(H, v128.load(dp + 3 * ds)),
         sink,
+        one,
       );
     }
     for (; b < nb; b++) {
       const ob = <usize>b;
       const wb = wr + ob * 18;
       const w = v128.load(wb, 2);
-      const lo = Q40.lo(w);
-      const hi = Q40.hi(w);
+      const lo = Q40.lo(w, m15);
+      const hi = Q40.hi(w, m15);
       const dw = load<f32>(dwp + (ob << 2));
       const p8 = x8 + (ob << 5);
       const p16 = x16 + (ob << 6);
       const ps = s + (ob << 2);
       const dp = d + (ob << 2);
-      a0 = Q40.one(a0, lo, hi, p8, p16, ps, dw * load<f32>(dp), sink);
-      a1 = Q40.one(a1, lo, hi, p8 + x8s, p16 + x16s, ps + ds, dw * load<f32>(dp + ds), sink);
-      a2 = Q40.one(a2, lo, hi, p8 + 2 * x8s, p16 + 2 * x16s, ps + 2 * ds, dw * load<f32>(dp + 2 * ds), sink);
-      a3 = Q40.one(a3, lo, hi, p8 + 3 * x8s, p16 + 3 * x16s, ps + 3 * ds, dw * load<f32>(dp + 3 * ds), sink);
+      a0 = Q40.one(a0, lo, hi, p8, p16, ps, dw * load<f32>(dp), sink, one);
+      a1 = Q40.one(a1, lo, hi, p8 + x8s, p16 + x16s, ps + ds, dw * load<f32>(dp + ds), sink, one);
+      a2 = Q40.one(
+        a2,
+        lo,
+        hi,
+        p8 + 2 * x8s,
+        p16 + 2 * x16s,
+        ps + 2 * ds,
+        dw * load<f32>(dp + 2 * ds),
+        sink,
+        one,
+      );
+      a3 = Q40.one(
+        a3,
+        lo,
+        hi,
+        p8 + 3 * x8s,
+        p16 + 3 * x16s,
+        ps + 3 * ds,
+        dw * load<f32>(dp + 3 * ds),
+        sink,
+        one,
+      );
     }
     Q.put4(o, os, nt, a0, a1, a2, a3, accum);
   }

@@ -8,8 +8,11 @@
 // kernels/quant_act.ts. Tokens go 4 at a time while ≥ 3 remain (the activation planes are
 // padded to 4 rows); the last 1-2 tokens run one at a time. Partial sums are also stored to a
 // per-thread sink to order the work (see quant_q4_0.ts). The loops are written out unrolled.
+// Decode (row1): the 16-bit pair sums of 2 sub-blocks (|lane| ≤ 15748, so one fold level only)
+// are folded (Q.fold2) and scaled by one dot_i16x8_s; d and dmin widened by Q.f16fin1 (finite
+// scales, checked at upload). 7.8 → 8.6 GB/s per core from L2.
 
-import { Q } from './quant_util';
+import { Q, QK, QK_K4HI, QK_K4LO, QK_M10, QK_M15 } from './quant_util';
 
 // biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
 class Q5K {
@@ -25,120 +28,135 @@ class Q5K {
    * bit 0 of each byte is the current sub-block's bit; bits shifted in from the neighbouring byte
    * only reach bit 0 after 8 shifts (at most 7 are done).
    */
-  @inline static hb(q: v128, h: v128): v128 {
-    return v128.or(q, v128.and(i16x8.shl(h, 4), i8x16.splat(0x10)));
+  @inline static hb(q: v128, h: v128, m10: v128): v128 {
+    return v128.or(q, v128.and(i16x8.shl(h, 4), m10));
   }
 
-  /** One weight row · one token. */
+  /**
+   * One weight row · one token: the 16-bit pair sums of two sub-blocks are folded (Q.fold2) and
+   * scaled by one dot_i16x8_s; activation loads use immediate offsets.
+   */
   @inline static row1(wr: usize, nsb: i32, x8: usize, x16: usize, d: usize, b32: usize, sink: usize): f32 {
-    const m4 = i8x16.splat(15);
+    const m4 = v128.load(QK, QK_M15);
+    const klo = v128.load(QK, QK_K4LO);
+    const khi = v128.load(QK, QK_K4HI);
+    const m10 = v128.load(QK, QK_M10);
     let acc = f32x4.splat(0);
     for (let sb: usize = 0; sb < <usize>nsb; sb++) {
       const blk = wr + sb * 176;
-      const sm = Q.scalesK4(blk + 4);
+      const sm = Q.scalesK4(blk + 4, klo, khi);
       const sc = i16x8.extend_low_i8x16_u(sm);
       const p8 = x8 + (sb << 8);
       const p16 = x16 + (sb << 9);
+      const zero = i32x4.splat(0);
       let ia = i32x4.splat(0);
       let ha = v128.load(blk, 16);
       let hb = v128.load(blk, 32);
       let qa = v128.load(blk, 48);
       let qb = v128.load(blk, 64);
-      ia = Q.dot32(
-        ia,
-        Q5K.hb(v128.and(qa, m4), ha),
-        Q5K.hb(v128.and(qb, m4), hb),
-        p8,
-        p16,
-        i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1),
+      const s0 = Q.pair32(
+        Q5K.hb(v128.and(qa, m4), ha, m10),
+        Q5K.hb(v128.and(qb, m4), hb, m10),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 0) : v128.load(p16, 0),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 16) : v128.load(p16, 16),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 32),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 48),
       );
-      v128.store(sink, ia);
+      v128.store(sink, s0, 0);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
-      ia = Q.dot32(
-        ia,
-        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha),
-        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb),
-        p8 + 32,
-        p16 + 64,
-        i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3),
+      const s1 = Q.pair32(
+        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha, m10),
+        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb, m10),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 32) : v128.load(p16, 64),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 48) : v128.load(p16, 80),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 96),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 112),
       );
-      v128.store(sink, ia);
+      v128.store(sink, s1, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(s0, s1), Q.pairScales(sc, 0)));
+      v128.store(sink, ia, 32);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
       qa = v128.load(blk, 80);
       qb = v128.load(blk, 96);
-      ia = Q.dot32(
-        ia,
-        Q5K.hb(v128.and(qa, m4), ha),
-        Q5K.hb(v128.and(qb, m4), hb),
-        p8 + 64,
-        p16 + 128,
-        i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5),
+      const s2 = Q.pair32(
+        Q5K.hb(v128.and(qa, m4), ha, m10),
+        Q5K.hb(v128.and(qb, m4), hb, m10),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 64) : v128.load(p16, 128),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 80) : v128.load(p16, 144),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 160),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 176),
       );
-      v128.store(sink, ia);
+      v128.store(sink, s2, 0);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
-      ia = Q.dot32(
-        ia,
-        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha),
-        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb),
-        p8 + 96,
-        p16 + 192,
-        i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7),
+      const s3 = Q.pair32(
+        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha, m10),
+        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb, m10),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 96) : v128.load(p16, 192),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 112) : v128.load(p16, 208),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 224),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 240),
       );
-      v128.store(sink, ia);
+      v128.store(sink, s3, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(s2, s3), Q.pairScales(sc, 1)));
+      v128.store(sink, ia, 32);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
       qa = v128.load(blk, 112);
       qb = v128.load(blk, 128);
-      ia = Q.dot32(
-        ia,
-        Q5K.hb(v128.and(qa, m4), ha),
-        Q5K.hb(v128.and(qb, m4), hb),
-        p8 + 128,
-        p16 + 256,
-        i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9),
+      const s4 = Q.pair32(
+        Q5K.hb(v128.and(qa, m4), ha, m10),
+        Q5K.hb(v128.and(qb, m4), hb, m10),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 128) : v128.load(p16, 256),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 144) : v128.load(p16, 272),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 288),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 304),
       );
-      v128.store(sink, ia);
+      v128.store(sink, s4, 0);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
-      ia = Q.dot32(
-        ia,
-        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha),
-        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb),
-        p8 + 160,
-        p16 + 320,
-        i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11),
+      const s5 = Q.pair32(
+        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha, m10),
+        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb, m10),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 160) : v128.load(p16, 320),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 176) : v128.load(p16, 336),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 352),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 368),
       );
-      v128.store(sink, ia);
+      v128.store(sink, s5, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(s4, s5), Q.pairScales(sc, 2)));
+      v128.store(sink, ia, 32);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
       qa = v128.load(blk, 144);
       qb = v128.load(blk, 160);
-      ia = Q.dot32(
-        ia,
-        Q5K.hb(v128.and(qa, m4), ha),
-        Q5K.hb(v128.and(qb, m4), hb),
-        p8 + 192,
-        p16 + 384,
-        i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13),
+      const s6 = Q.pair32(
+        Q5K.hb(v128.and(qa, m4), ha, m10),
+        Q5K.hb(v128.and(qb, m4), hb, m10),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 192) : v128.load(p16, 384),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 208) : v128.load(p16, 400),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 416),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 432),
       );
-      v128.store(sink, ia);
+      v128.store(sink, s6, 0);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
-      ia = Q.dot32(
-        ia,
-        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha),
-        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb),
-        p8 + 224,
-        p16 + 448,
-        i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15),
+      const s7 = Q.pair32(
+        Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha, m10),
+        Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb, m10),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 224) : v128.load(p16, 448),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 240) : v128.load(p16, 464),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 480),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 496),
       );
-      v128.store(sink, ia);
+      v128.store(sink, s7, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(s6, s7), Q.pairScales(sc, 3)));
+      v128.store(sink, ia, 32);
       const m16 = i16x8.extend_high_i8x16_u(sm);
-      const dd = Q.f16(load<u16>(blk));
-      const dm = Q.f16(load<u16>(blk, 2));
+      const dd = Q.f16fin1(load<u16>(blk));
+      const dm = Q.f16fin1(load<u16>(blk, 2));
       acc = Q5K.finish(acc, ia, m16, b32 + (sb << 4), dd, dm, load<f32>(d + (sb << 2)));
     }
     return Q.hsum(acc);
@@ -162,14 +180,17 @@ class Q5K {
     nt: i32,
     sink: usize,
   ): void {
-    const m4 = i8x16.splat(15);
+    const m4 = v128.load(QK, QK_M15);
+    const klo = v128.load(QK, QK_K4LO);
+    const khi = v128.load(QK, QK_K4HI);
+    const m10 = v128.load(QK, QK_M10);
     let a0 = f32x4.splat(0);
     let a1 = a0;
     let a2 = a0;
     let a3 = a0;
     for (let sb: usize = 0; sb < <usize>nsb; sb++) {
       const blk = wr + sb * 176;
-      const sm = Q.scalesK4(blk + 4);
+      const sm = Q.scalesK4(blk + 4, klo, khi);
       const sc = i16x8.extend_low_i8x16_u(sm);
       const p8 = x8 + (sb << 8);
       const p16 = x16 + (sb << 9);
@@ -181,8 +202,8 @@ class Q5K {
       let hb = v128.load(blk, 32);
       let qa = v128.load(blk, 48);
       let qb = v128.load(blk, 64);
-      let la = Q5K.hb(v128.and(qa, m4), ha);
-      let lb = Q5K.hb(v128.and(qb, m4), hb);
+      let la = Q5K.hb(v128.and(qa, m4), ha, m10);
+      let lb = Q5K.hb(v128.and(qb, m4), hb, m10);
       let s = i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
       i0 = Q.dot32(i0, la, lb, p8, p16, s);
       v128.store(sink, i0, 0);
@@ -194,8 +215,8 @@ class Q5K {
       v128.store(sink, i3, 48);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
-      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha);
-      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb);
+      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha, m10);
+      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb, m10);
       s = i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
       i0 = Q.dot32(i0, la, lb, p8 + 32, p16 + 64, s);
       v128.store(sink, i0, 0);
@@ -209,8 +230,8 @@ class Q5K {
       hb = i16x8.shr_u(hb, 1);
       qa = v128.load(blk, 80);
       qb = v128.load(blk, 96);
-      la = Q5K.hb(v128.and(qa, m4), ha);
-      lb = Q5K.hb(v128.and(qb, m4), hb);
+      la = Q5K.hb(v128.and(qa, m4), ha, m10);
+      lb = Q5K.hb(v128.and(qb, m4), hb, m10);
       s = i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5);
       i0 = Q.dot32(i0, la, lb, p8 + 64, p16 + 128, s);
       v128.store(sink, i0, 0);
@@ -222,8 +243,8 @@ class Q5K {
       v128.store(sink, i3, 48);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
-      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha);
-      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb);
+      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha, m10);
+      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb, m10);
       s = i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7);
       i0 = Q.dot32(i0, la, lb, p8 + 96, p16 + 192, s);
       v128.store(sink, i0, 0);
@@ -237,8 +258,8 @@ class Q5K {
       hb = i16x8.shr_u(hb, 1);
       qa = v128.load(blk, 112);
       qb = v128.load(blk, 128);
-      la = Q5K.hb(v128.and(qa, m4), ha);
-      lb = Q5K.hb(v128.and(qb, m4), hb);
+      la = Q5K.hb(v128.and(qa, m4), ha, m10);
+      lb = Q5K.hb(v128.and(qb, m4), hb, m10);
       s = i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9);
       i0 = Q.dot32(i0, la, lb, p8 + 128, p16 + 256, s);
       v128.store(sink, i0, 0);
@@ -250,8 +271,8 @@ class Q5K {
       v128.store(sink, i3, 48);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
-      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha);
-      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb);
+      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha, m10);
+      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb, m10);
       s = i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11);
       i0 = Q.dot32(i0, la, lb, p8 + 160, p16 + 320, s);
       v128.store(sink, i0, 0);
@@ -265,8 +286,8 @@ class Q5K {
       hb = i16x8.shr_u(hb, 1);
       qa = v128.load(blk, 144);
       qb = v128.load(blk, 160);
-      la = Q5K.hb(v128.and(qa, m4), ha);
-      lb = Q5K.hb(v128.and(qb, m4), hb);
+      la = Q5K.hb(v128.and(qa, m4), ha, m10);
+      lb = Q5K.hb(v128.and(qb, m4), hb, m10);
       s = i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13);
       i0 = Q.dot32(i0, la, lb, p8 + 192, p16 + 384, s);
       v128.store(sink, i0, 0);
@@ -278,8 +299,8 @@ class Q5K {
       v128.store(sink, i3, 48);
       ha = i16x8.shr_u(ha, 1);
       hb = i16x8.shr_u(hb, 1);
-      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha);
-      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb);
+      la = Q5K.hb(v128.and(i16x8.shr_u(qa, 4), m4), ha, m10);
+      lb = Q5K.hb(v128.and(i16x8.shr_u(qb, 4), m4), hb, m10);
       s = i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15);
       i0 = Q.dot32(i0, la, lb, p8 + 224, p16 + 448, s);
       v128.store(sink, i0, 0);
@@ -290,8 +311,8 @@ class Q5K {
       i3 = Q.dot32(i3, la, lb, p8 + 224 + 3 * x8s, p16 + 448 + 3 * x16s, s);
       v128.store(sink, i3, 48);
       const m16 = i16x8.extend_high_i8x16_u(sm);
-      const dd = Q.f16(load<u16>(blk));
-      const dm = Q.f16(load<u16>(blk, 2));
+      const dd = Q.f16fin1(load<u16>(blk));
+      const dm = Q.f16fin1(load<u16>(blk, 2));
       const b = bp + (sb << 4);
       const dp = d + (sb << 2);
       a0 = Q5K.finish(a0, i0, m16, b, dd, dm, load<f32>(dp));

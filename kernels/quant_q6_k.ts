@@ -10,19 +10,22 @@
 // remain (the activation planes are padded to 4 rows); the last 1-2 tokens run one at a time.
 // Partial sums are also stored to a per-thread sink to order the work (see quant_q4_0.ts). The loops are
 // written out unrolled so every lane shuffle has a constant pattern.
+// Decode (row1): the 16-bit sums of 2 chunks of 16 (|lane| ≤ 16002) are folded (Q.fold2) and
+// scaled by one dot_i16x8_s; d widened by Q.f16fin1 (finite scales, checked at upload).
+// 10.3 → 11.0 GB/s per core from L2.
 
-import { Q } from './quant_util';
+import { Q, QK, QK_M15, QK_M30 } from './quant_util';
 
 // biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
 class Q6K {
   /** Chunk of 16 values: low nibbles of l | bits 4..5 of hbits. */
-  @inline static lo(l: v128, hbits: v128): v128 {
-    return v128.or(v128.and(l, i8x16.splat(15)), v128.and(hbits, i8x16.splat(0x30)));
+  @inline static lo(l: v128, hbits: v128, m15: v128, m30: v128): v128 {
+    return v128.or(v128.and(l, m15), v128.and(hbits, m30));
   }
 
   /** Chunk of 16 values: high nibbles of l | bits 4..5 of hbits. */
-  @inline static hi(l: v128, hbits: v128): v128 {
-    return v128.or(v128.and(i16x8.shr_u(l, 4), i8x16.splat(15)), v128.and(hbits, i8x16.splat(0x30)));
+  @inline static hi(l: v128, hbits: v128, m15: v128, m30: v128): v128 {
+    return v128.or(v128.and(i16x8.shr_u(l, 4), m15), v128.and(hbits, m30));
   }
 
   /** −32·Σ sc·bsum16 over the super-block (the integer accumulator's start). */
@@ -34,8 +37,13 @@ class Q6K {
     return i32x4.neg(i32x4.shl(c, 5));
   }
 
-  /** One weight row · one token. */
+  /**
+   * One weight row · one token: the 16-bit sums of two 16-value chunks are folded (Q.fold2) and
+   * scaled by one dot_i16x8_s; activation loads use immediate offsets.
+   */
   @inline static row1(wr: usize, nsb: i32, x8: usize, x16: usize, d: usize, b16: usize, sink: usize): f32 {
+    const m15 = v128.load(QK, QK_M15);
+    const m30 = v128.load(QK, QK_M30);
     let acc = f32x4.splat(0);
     for (let sb: usize = 0; sb < <usize>nsb; sb++) {
       const blk = wr + sb * 210;
@@ -43,6 +51,7 @@ class Q6K {
       let ia = Q6K.corr(sv, b16 + (sb << 5));
       const p8 = x8 + (sb << 8);
       const p16 = x16 + (sb << 9);
+      const zero = i32x4.splat(0);
       let l0 = v128.load(blk, 0);
       let l1 = v128.load(blk, 16);
       let l2 = v128.load(blk, 32);
@@ -50,70 +59,62 @@ class Q6K {
       let h0 = v128.load(blk, 128);
       let h1 = v128.load(blk, 144);
       let sc = i16x8.extend_low_i8x16_s(sv);
-      ia = Q.dot16(
-        ia,
-        Q6K.lo(l0, i16x8.shl(h0, 4)),
-        p8,
-        p16,
-        i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1),
+      const t0 = Q.pair16(
+        Q6K.lo(l0, i16x8.shl(h0, 4), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 0) : v128.load(p16, 0),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 16),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.lo(l1, i16x8.shl(h1, 4)),
-        p8 + 16,
-        p16 + 32,
-        i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3),
+      v128.store(sink, t0, 0);
+      const t1 = Q.pair16(
+        Q6K.lo(l1, i16x8.shl(h1, 4), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 16) : v128.load(p16, 32),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 48),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.lo(l2, i16x8.shl(h0, 2)),
-        p8 + 32,
-        p16 + 64,
-        i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5),
+      v128.store(sink, t1, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(t0, t1), Q.pairScales(sc, 0)));
+      v128.store(sink, ia, 32);
+      const t2 = Q.pair16(
+        Q6K.lo(l2, i16x8.shl(h0, 2), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 32) : v128.load(p16, 64),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 80),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.lo(l3, i16x8.shl(h1, 2)),
-        p8 + 48,
-        p16 + 96,
-        i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7),
+      v128.store(sink, t2, 0);
+      const t3 = Q.pair16(
+        Q6K.lo(l3, i16x8.shl(h1, 2), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 48) : v128.load(p16, 96),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 112),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.hi(l0, h0),
-        p8 + 64,
-        p16 + 128,
-        i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9),
+      v128.store(sink, t3, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(t2, t3), Q.pairScales(sc, 1)));
+      v128.store(sink, ia, 32);
+      const t4 = Q.pair16(
+        Q6K.hi(l0, h0, m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 64) : v128.load(p16, 128),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 144),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.hi(l1, h1),
-        p8 + 80,
-        p16 + 160,
-        i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11),
+      v128.store(sink, t4, 0);
+      const t5 = Q.pair16(
+        Q6K.hi(l1, h1, m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 80) : v128.load(p16, 160),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 176),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.hi(l2, i16x8.shr_u(h0, 2)),
-        p8 + 96,
-        p16 + 192,
-        i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13),
+      v128.store(sink, t5, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(t4, t5), Q.pairScales(sc, 2)));
+      v128.store(sink, ia, 32);
+      const t6 = Q.pair16(
+        Q6K.hi(l2, i16x8.shr_u(h0, 2), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 96) : v128.load(p16, 192),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 208),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.hi(l3, i16x8.shr_u(h1, 2)),
-        p8 + 112,
-        p16 + 224,
-        i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15),
+      v128.store(sink, t6, 0);
+      const t7 = Q.pair16(
+        Q6K.hi(l3, i16x8.shr_u(h1, 2), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 112) : v128.load(p16, 224),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 240),
       );
-      v128.store(sink, ia);
+      v128.store(sink, t7, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(t6, t7), Q.pairScales(sc, 3)));
+      v128.store(sink, ia, 32);
       l0 = v128.load(blk, 64);
       l1 = v128.load(blk, 80);
       l2 = v128.load(blk, 96);
@@ -121,73 +122,65 @@ class Q6K {
       h0 = v128.load(blk, 160);
       h1 = v128.load(blk, 176);
       sc = i16x8.extend_high_i8x16_s(sv);
-      ia = Q.dot16(
-        ia,
-        Q6K.lo(l0, i16x8.shl(h0, 4)),
-        p8 + 128,
-        p16 + 256,
-        i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1),
+      const t8 = Q.pair16(
+        Q6K.lo(l0, i16x8.shl(h0, 4), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 128) : v128.load(p16, 256),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 272),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.lo(l1, i16x8.shl(h1, 4)),
-        p8 + 144,
-        p16 + 288,
-        i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3),
+      v128.store(sink, t8, 0);
+      const t9 = Q.pair16(
+        Q6K.lo(l1, i16x8.shl(h1, 4), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 144) : v128.load(p16, 288),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 304),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.lo(l2, i16x8.shl(h0, 2)),
-        p8 + 160,
-        p16 + 320,
-        i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5),
+      v128.store(sink, t9, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(t8, t9), Q.pairScales(sc, 0)));
+      v128.store(sink, ia, 32);
+      const t10 = Q.pair16(
+        Q6K.lo(l2, i16x8.shl(h0, 2), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 160) : v128.load(p16, 320),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 336),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.lo(l3, i16x8.shl(h1, 2)),
-        p8 + 176,
-        p16 + 352,
-        i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7),
+      v128.store(sink, t10, 0);
+      const t11 = Q.pair16(
+        Q6K.lo(l3, i16x8.shl(h1, 2), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 176) : v128.load(p16, 352),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 368),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.hi(l0, h0),
-        p8 + 192,
-        p16 + 384,
-        i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9),
+      v128.store(sink, t11, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(t10, t11), Q.pairScales(sc, 1)));
+      v128.store(sink, ia, 32);
+      const t12 = Q.pair16(
+        Q6K.hi(l0, h0, m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 192) : v128.load(p16, 384),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 400),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.hi(l1, h1),
-        p8 + 208,
-        p16 + 416,
-        i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11),
+      v128.store(sink, t12, 0);
+      const t13 = Q.pair16(
+        Q6K.hi(l1, h1, m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 208) : v128.load(p16, 416),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 432),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.hi(l2, i16x8.shr_u(h0, 2)),
-        p8 + 224,
-        p16 + 448,
-        i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13),
+      v128.store(sink, t13, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(t12, t13), Q.pairScales(sc, 2)));
+      v128.store(sink, ia, 32);
+      const t14 = Q.pair16(
+        Q6K.hi(l2, i16x8.shr_u(h0, 2), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 224) : v128.load(p16, 448),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 464),
       );
-      v128.store(sink, ia);
-      ia = Q.dot16(
-        ia,
-        Q6K.hi(l3, i16x8.shr_u(h1, 2)),
-        p8 + 240,
-        p16 + 480,
-        i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15),
+      v128.store(sink, t14, 0);
+      const t15 = Q.pair16(
+        Q6K.hi(l3, i16x8.shr_u(h1, 2), m15, m30),
+        ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 240) : v128.load(p16, 480),
+        ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 496),
       );
-      v128.store(sink, ia);
+      v128.store(sink, t15, 16);
+      ia = i32x4.add(ia, i32x4.dot_i16x8_s(Q.fold2(t14, t15), Q.pairScales(sc, 3)));
+      v128.store(sink, ia, 32);
       acc = Q.madd(
         f32x4.convert_i32x4_s(ia),
-        f32x4.splat(Q.f16(load<u16>(blk, 208)) * load<f32>(d + (sb << 2))),
+        f32x4.splat(Q.f16fin1(load<u16>(blk, 208)) * load<f32>(d + (sb << 2))),
         acc,
       );
     }
@@ -212,6 +205,8 @@ class Q6K {
     nt: i32,
     sink: usize,
   ): void {
+    const m15 = v128.load(QK, QK_M15);
+    const m30 = v128.load(QK, QK_M30);
     let a0 = f32x4.splat(0);
     let a1 = a0;
     let a2 = a0;
@@ -233,7 +228,7 @@ class Q6K {
       let h0 = v128.load(blk, 128);
       let h1 = v128.load(blk, 144);
       let sc = i16x8.extend_low_i8x16_s(sv);
-      let wv = Q6K.lo(l0, i16x8.shl(h0, 4));
+      let wv = Q6K.lo(l0, i16x8.shl(h0, 4), m15, m30);
       let s = i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
       i0 = Q.dot16(i0, wv, p8, p16, s);
       v128.store(sink, i0, 0);
@@ -243,7 +238,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 3 * x8s, p16 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.lo(l1, i16x8.shl(h1, 4));
+      wv = Q6K.lo(l1, i16x8.shl(h1, 4), m15, m30);
       s = i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
       i0 = Q.dot16(i0, wv, p8 + 16, p16 + 32, s);
       v128.store(sink, i0, 0);
@@ -253,7 +248,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 16 + 3 * x8s, p16 + 32 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.lo(l2, i16x8.shl(h0, 2));
+      wv = Q6K.lo(l2, i16x8.shl(h0, 2), m15, m30);
       s = i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5);
       i0 = Q.dot16(i0, wv, p8 + 32, p16 + 64, s);
       v128.store(sink, i0, 0);
@@ -263,7 +258,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 32 + 3 * x8s, p16 + 64 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.lo(l3, i16x8.shl(h1, 2));
+      wv = Q6K.lo(l3, i16x8.shl(h1, 2), m15, m30);
       s = i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7);
       i0 = Q.dot16(i0, wv, p8 + 48, p16 + 96, s);
       v128.store(sink, i0, 0);
@@ -273,7 +268,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 48 + 3 * x8s, p16 + 96 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.hi(l0, h0);
+      wv = Q6K.hi(l0, h0, m15, m30);
       s = i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9);
       i0 = Q.dot16(i0, wv, p8 + 64, p16 + 128, s);
       v128.store(sink, i0, 0);
@@ -283,7 +278,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 64 + 3 * x8s, p16 + 128 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.hi(l1, h1);
+      wv = Q6K.hi(l1, h1, m15, m30);
       s = i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11);
       i0 = Q.dot16(i0, wv, p8 + 80, p16 + 160, s);
       v128.store(sink, i0, 0);
@@ -293,7 +288,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 80 + 3 * x8s, p16 + 160 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.hi(l2, i16x8.shr_u(h0, 2));
+      wv = Q6K.hi(l2, i16x8.shr_u(h0, 2), m15, m30);
       s = i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13);
       i0 = Q.dot16(i0, wv, p8 + 96, p16 + 192, s);
       v128.store(sink, i0, 0);
@@ -303,7 +298,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 96 + 3 * x8s, p16 + 192 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.hi(l3, i16x8.shr_u(h1, 2));
+      wv = Q6K.hi(l3, i16x8.shr_u(h1, 2), m15, m30);
       s = i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15);
       i0 = Q.dot16(i0, wv, p8 + 112, p16 + 224, s);
       v128.store(sink, i0, 0);
@@ -320,7 +315,7 @@ class Q6K {
       h0 = v128.load(blk, 160);
       h1 = v128.load(blk, 176);
       sc = i16x8.extend_high_i8x16_s(sv);
-      wv = Q6K.lo(l0, i16x8.shl(h0, 4));
+      wv = Q6K.lo(l0, i16x8.shl(h0, 4), m15, m30);
       s = i8x16.shuffle(sc, sc, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
       i0 = Q.dot16(i0, wv, p8 + 128, p16 + 256, s);
       v128.store(sink, i0, 0);
@@ -330,7 +325,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 128 + 3 * x8s, p16 + 256 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.lo(l1, i16x8.shl(h1, 4));
+      wv = Q6K.lo(l1, i16x8.shl(h1, 4), m15, m30);
       s = i8x16.shuffle(sc, sc, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
       i0 = Q.dot16(i0, wv, p8 + 144, p16 + 288, s);
       v128.store(sink, i0, 0);
@@ -340,7 +335,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 144 + 3 * x8s, p16 + 288 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.lo(l2, i16x8.shl(h0, 2));
+      wv = Q6K.lo(l2, i16x8.shl(h0, 2), m15, m30);
       s = i8x16.shuffle(sc, sc, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5);
       i0 = Q.dot16(i0, wv, p8 + 160, p16 + 320, s);
       v128.store(sink, i0, 0);
@@ -350,7 +345,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 160 + 3 * x8s, p16 + 320 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.lo(l3, i16x8.shl(h1, 2));
+      wv = Q6K.lo(l3, i16x8.shl(h1, 2), m15, m30);
       s = i8x16.shuffle(sc, sc, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7);
       i0 = Q.dot16(i0, wv, p8 + 176, p16 + 352, s);
       v128.store(sink, i0, 0);
@@ -360,7 +355,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 176 + 3 * x8s, p16 + 352 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.hi(l0, h0);
+      wv = Q6K.hi(l0, h0, m15, m30);
       s = i8x16.shuffle(sc, sc, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9);
       i0 = Q.dot16(i0, wv, p8 + 192, p16 + 384, s);
       v128.store(sink, i0, 0);
@@ -370,7 +365,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 192 + 3 * x8s, p16 + 384 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.hi(l1, h1);
+      wv = Q6K.hi(l1, h1, m15, m30);
       s = i8x16.shuffle(sc, sc, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11);
       i0 = Q.dot16(i0, wv, p8 + 208, p16 + 416, s);
       v128.store(sink, i0, 0);
@@ -380,7 +375,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 208 + 3 * x8s, p16 + 416 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.hi(l2, i16x8.shr_u(h0, 2));
+      wv = Q6K.hi(l2, i16x8.shr_u(h0, 2), m15, m30);
       s = i8x16.shuffle(sc, sc, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13);
       i0 = Q.dot16(i0, wv, p8 + 224, p16 + 448, s);
       v128.store(sink, i0, 0);
@@ -390,7 +385,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 224 + 3 * x8s, p16 + 448 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      wv = Q6K.hi(l3, i16x8.shr_u(h1, 2));
+      wv = Q6K.hi(l3, i16x8.shr_u(h1, 2), m15, m30);
       s = i8x16.shuffle(sc, sc, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15);
       i0 = Q.dot16(i0, wv, p8 + 240, p16 + 480, s);
       v128.store(sink, i0, 0);
@@ -400,7 +395,7 @@ class Q6K {
       v128.store(sink, i2, 32);
       i3 = Q.dot16(i3, wv, p8 + 240 + 3 * x8s, p16 + 480 + 3 * x16s, s);
       v128.store(sink, i3, 48);
-      const dw = Q.f16(load<u16>(blk, 208));
+      const dw = Q.f16fin1(load<u16>(blk, 208));
       const dp = d + (sb << 2);
       a0 = Q.madd(f32x4.convert_i32x4_s(i0), f32x4.splat(dw * load<f32>(dp)), a0);
       a1 = Q.madd(f32x4.convert_i32x4_s(i1), f32x4.splat(dw * load<f32>(dp + ds)), a1);

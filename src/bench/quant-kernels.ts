@@ -7,7 +7,8 @@
 // Flags: --threads N (default 2), --build simd|relaxed (default: relaxed where available),
 // --types q8_0,q4_k (default all), --no-prefill, --reps N (decode calls, default 30). Each figure is
 // work / best time; the probe runs before and after the kernels and the larger figure is used
-// (on a shared machine a single probe can land in a busy moment).
+// (on a shared machine a single probe can land in a busy moment). Kernel rows also carry
+// per_cpu_s (work per CPU-second of all threads) and cpu_share, as `llmts bench kernels` does.
 
 import type { WasmWeight } from '../backend/wasm/buf.js';
 import { WasmBuf } from '../backend/wasm/buf.js';
@@ -30,16 +31,43 @@ const PREFILL_M = 512;
 const PROBE_BYTES = 512 * 1024 * 1024;
 const PROBE_UNIT = 1 << 18; // bytes per probe_sum row
 
-function timeCalls(fn: () => void, warm: number, reps: number): { best: number; med: number } {
+interface Timing {
+  /** Best and median seconds per call. */
+  best: number;
+  med: number;
+  /** CPU seconds of all the process's threads per call, and wall seconds per call. */
+  cpu: number;
+  wall: number;
+}
+
+function timeCalls(fn: () => void, warm: number, reps: number): Timing {
   for (let i = 0; i < warm; i++) fn();
   const t: number[] = [];
+  const c0 = process.cpuUsage();
+  const start = performance.now();
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
     fn();
     t.push(performance.now() - t0);
   }
+  const wall = (performance.now() - start) / 1000 / reps;
+  const cu = process.cpuUsage(c0);
   t.sort((a, b) => a - b);
-  return { best: t[0]! / 1000, med: t[Math.floor(t.length / 2)]! / 1000 };
+  return {
+    best: t[0]! / 1000,
+    med: t[Math.floor(t.length / 2)]! / 1000,
+    cpu: (cu.user + cu.system) / 1e6 / reps,
+    wall,
+  };
+}
+
+/**
+ * Figures that stay meaningful on a shared machine: work per CPU-second of all our threads
+ * (`per_cpu_s`, in the row's unit; × threads estimates the uncontended rate of a compute-bound
+ * kernel) and the share of the requested cores the process got (`cpu_share`).
+ */
+function contention(work: number, t: Timing, threads: number): { per_cpu_s: number; cpu_share: number } {
+  return { per_cpu_s: work / t.cpu / 1e9, cpu_share: t.cpu / t.wall / threads };
 }
 
 function probe(ctx: WasmContextImpl): number {
@@ -81,7 +109,10 @@ async function run(opts: BenchOptions): Promise<void> {
     else {
       const frac =
         r.fraction_of_probe === undefined ? '' : `  (${(r.fraction_of_probe * 100).toFixed(0)}% of probe)`;
-      const extra = typeof r.ms === 'number' ? `  ${r.ms.toFixed(2)} ms` : '';
+      let extra = typeof r.ms === 'number' ? `  ${r.ms.toFixed(2)} ms` : '';
+      if (typeof r.per_cpu_s === 'number' && typeof r.cpu_share === 'number') {
+        extra += `  ${r.per_cpu_s.toFixed(2)} ${r.unit} per CPU-s, cpu share ${r.cpu_share.toFixed(2)}`;
+      }
       console.log(
         `${r.name.padEnd(24)} ${r.shape.padEnd(22)} ${r.threads}T  ${r.value.toFixed(2)} ${r.unit}${frac}${extra}`,
       );
@@ -117,6 +148,7 @@ async function run(opts: BenchOptions): Promise<void> {
           fraction_of_probe: 0,
           ms: dec.best * 1e3,
           med_GBs: bytes / dec.med / 1e9,
+          ...contention(bytes, dec, threads),
           build,
         });
         if (prefill) {
@@ -131,6 +163,7 @@ async function run(opts: BenchOptions): Promise<void> {
             ms: pre.best * 1e3,
             weight_GBs: bytes / pre.best / 1e9,
             tokens_per_s: PREFILL_M / pre.best,
+            ...contention(2 * PREFILL_M * N * K, pre, threads),
             build,
           });
         }

@@ -1,6 +1,8 @@
 // Quantized WASM linear kernels against the JS reference (src/quant: quantizeRow to the paired
 // activation format, then ggml's generic vecDot), for every supported weight type, awkward row
-// counts, m = 1 and m > 1, at 1 and 2 threads, on the portable and the relaxed build.
+// counts, m = 1 and m > 1, at 1 and 2 threads, on the portable and the relaxed build; also f16
+// edge-value scales (subnormals, ±0, largest finite), every code at its largest with activations
+// at ±127 (the kernels' 16-bit partial sums at their bounds), and refusal of non-finite scales.
 //
 // Tolerance: the integer block dot products are exact in both; only the f32 sums of the scaled
 // block terms run in a different order (ggml: in sequence; WASM: 4 lanes, fused multiply-add in
@@ -9,7 +11,7 @@
 // or nibble moves a result by ~1e-2 of that magnitude, far above the bound.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ShapeError, UnsupportedError } from '../../errors.js';
+import { FormatError, ShapeError, UnsupportedError } from '../../errors.js';
 import { dequantizeRow, quantizeRow, vecDot, vecDotType } from '../../quant/index.js';
 import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
 import { WasmBuf } from './buf.js';
@@ -78,11 +80,14 @@ function check(
   cols: number,
   m: number,
   seed: number,
-  realistic: boolean,
+  mode: 'random' | 'realistic' | 'special' | 'extreme',
 ): void {
   const r = rng(seed);
-  const data = realistic ? quantizedWeight(type, rows, cols, r) : randomQuantWeight(type, rows, cols, r);
-  const x = randomX(m * cols, r);
+  const data =
+    mode === 'realistic' ? quantizedWeight(type, rows, cols, r) : randomQuantWeight(type, rows, cols, r);
+  if (mode === 'special') specialScales(type, data);
+  if (mode === 'extreme') extremeCodes(type, data);
+  const x = mode === 'extreme' ? extremeX(m, cols) : randomX(m * cols, r);
   const { ref, mag } = reference(type, data, rows, cols, x, m);
   const w = uploadQuantWeight(ctx, type, rows, cols, data);
   const offX = 3;
@@ -115,6 +120,54 @@ function check(
   ctx.free(w.buf.ptr);
 }
 
+/**
+ * Block f16 scales (Q8_0/Q4_0 d, K-quant d and dmin) cycled through edge values (subnormals, ±0,
+ * the largest finite, the smallest normal, both signs): the kernels widen them with finite-only
+ * bit tricks. K-quant dmin stays non-negative as quantizers write it (it still may be anything).
+ */
+const SPECIAL_F16 = [0x0001, 0x8001, 0x03ff, 0x83ff, 0x0000, 0x8000, 0x7bff, 0xfbff, 0x0400, 0x8400, 0x3c00];
+function specialScales(type: GgmlType, data: Uint8Array): void {
+  const f16At: Record<number, readonly number[]> = {
+    [GgmlType.Q8_0]: [0],
+    [GgmlType.Q4_0]: [0],
+    [GgmlType.Q4_K]: [0, 2],
+    [GgmlType.Q5_K]: [0, 2],
+    [GgmlType.Q6_K]: [208],
+  };
+  const bs = rowBytes(type, type === GgmlType.Q8_0 || type === GgmlType.Q4_0 ? 32 : 256)!;
+  for (let o = 0, i = 0; o < data.length; o += bs, i++) {
+    if (i % 3 === 2) continue; // keep some ordinary scales
+    for (const [j, at] of (f16At[type] ?? []).entries()) {
+      const h = SPECIAL_F16[(i + 5 * j) % SPECIAL_F16.length]!;
+      data[o + at] = h & 0xff;
+      data[o + at + 1] = h >>> 8;
+    }
+  }
+}
+
+/**
+ * Every quant at its largest code (and K-quant sub-block scales and mins at their largest), so
+ * with activations all at ±127 each 16-bit partial sum in the kernels reaches its bound.
+ */
+function extremeCodes(type: GgmlType, data: Uint8Array): void {
+  const bs = rowBytes(type, type === GgmlType.Q8_0 || type === GgmlType.Q4_0 ? 32 : 256)!;
+  for (let o = 0; o < data.length; o += bs) {
+    const f16 =
+      type === GgmlType.Q6_K ? [208] : type === GgmlType.Q4_K || type === GgmlType.Q5_K ? [0, 2] : [0];
+    for (let i = 0; i < bs; i++) if (!f16.some((f) => i === f || i === f + 1)) data[o + i] = 0xff;
+    if (type === GgmlType.Q8_0) for (let i = 2; i < 34; i++) data[o + i] = (o / bs) % 2 === 0 ? 0x7f : 0x80;
+    if (type === GgmlType.Q6_K)
+      for (let i = 192; i < 208; i++) data[o + i] = (o / bs) % 2 === 0 ? 0x7f : 0x80;
+  }
+}
+
+/** Token 0: all +1, token 1: all −1, further tokens alternate: every Q8 activation is ±127. */
+function extremeX(m: number, cols: number): Float32Array {
+  const x = new Float32Array(m * cols);
+  for (let t = 0; t < m; t++) x.fill(t % 2 === 0 ? 1 : -1, t * cols, (t + 1) * cols);
+  return x;
+}
+
 const CASES: ReadonlyArray<{ rows: number; m: number }> = [
   { rows: 1, m: 1 },
   { rows: 3, m: 1 },
@@ -139,10 +192,14 @@ for (const build of quantBuilds()) {
         test(`${typeName(type)} matches vecDot`, () => {
           const cols = type === GgmlType.Q8_0 || type === GgmlType.Q4_0 ? 224 : 512; // 7 blocks: a group of 4 + 3 single
           let seed = type * 1000 + threads;
-          for (const { rows, m } of CASES) check(ctx, type, rows, cols, m, seed++, false);
-          check(ctx, type, 20, 768, 5, seed++, true);
+          for (const { rows, m } of CASES) check(ctx, type, rows, cols, m, seed++, 'random');
+          check(ctx, type, 20, 768, 5, seed++, 'realistic');
+          check(ctx, type, 5, 1024, 1, seed++, 'extreme');
+          check(ctx, type, 5, 1024, 4, seed++, 'extreme');
+          check(ctx, type, 9, cols === 224 ? 352 : 1024, 1, seed++, 'special');
+          check(ctx, type, 9, cols === 224 ? 352 : 1024, 4, seed++, 'special');
           // K = 16384: rows exceed the kernels' L2 row block (~192 KiB), so blocking is exercised
-          if (threads === 1) check(ctx, type, 23, 16384, 5, seed++, false);
+          if (threads === 1) check(ctx, type, 23, 16384, 5, seed++, 'random');
         });
       }
     });
@@ -165,6 +222,29 @@ describe('quantLinear input checks', () => {
     assert.throws(() => uploadQuantWeight(ctx, GgmlType.Q4_K, 1, 32, new Uint8Array(18)), ShapeError);
     assert.throws(() => uploadQuantWeight(ctx, GgmlType.Q8_0, 2, 32, new Uint8Array(34)), ShapeError);
     assert.throws(() => uploadQuantWeight(ctx, GgmlType.Q8_0, -1, 32, new Uint8Array(0)), ShapeError);
+  });
+
+  test('Q8_0 and Q4_0 weights with an inf or NaN block scale are refused', () => {
+    for (const [type, bs] of [
+      [GgmlType.Q8_0, 34],
+      [GgmlType.Q4_0, 18],
+    ] as const) {
+      for (const h of [0x7c00, 0xfc00, 0x7e00, 0xffff]) {
+        const data = new Uint8Array(3 * 2 * bs);
+        const blk = 4; // row 2, block 0
+        data[blk * bs] = h & 0xff;
+        data[blk * bs + 1] = h >>> 8;
+        assert.throws(
+          () => uploadQuantWeight(ctx, type, 3, 64, data),
+          (e: unknown) => {
+            assert.ok(e instanceof FormatError);
+            assert.equal(e.field, 'data');
+            assert.match(e.message, /block 0 of row 2/);
+            return true;
+          },
+        );
+      }
+    }
   });
 
   test('typed errors for buffers too small', () => {

@@ -5,13 +5,14 @@
 // integer block dot product scaled as ggml's generic vec_dot does (kernels/quant_<type>.ts).
 //
 // Weight layout: the GGUF block layout, unchanged (no repacking), so a weight's bytes are the
-// file's bytes and other code (e.g. an embedding gather) can read them with src/quant.
+// file's bytes and other code (e.g. an embedding gather) can read them with src/quant. After
+// upload every weight goes through prepareQuantWeight (Q8_0/Q4_0: block scales must be finite).
 // Threads: both steps run on the context's pool: the activation quantization over tokens
 // (parallel), the products over weight rows in dynamically claimed chunks (parallelTid: each
 // thread also gets a small private scratch region). The activation planes and the per-thread
 // regions live in one scratch allocation per context, grown on demand and reused (no allocation
 // per call once warm).
-import { ShapeError, UnsupportedError } from '../../errors.js';
+import { FormatError, ShapeError, UnsupportedError } from '../../errors.js';
 import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js';
 import type { Buf } from '../backend.js';
 import { checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
@@ -75,7 +76,54 @@ export function uploadQuantWeight(
   }
   const ptr = ctx.alloc(bytes);
   ctx.u8().set(data, ptr);
-  return { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: QUANT_LAYOUT };
+  const w: WasmWeight = { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: QUANT_LAYOUT };
+  try {
+    prepareQuantWeight(ctx, w);
+  } catch (e) {
+    ctx.free(ptr);
+    throw e;
+  }
+  return w;
+}
+
+/**
+ * Byte offsets of the f16 scales in each block of the types whose kernels widen them with the
+ * finite-only conversions (Q.f16hi, Q.f16fin1 in kernels/quant_util.ts).
+ */
+const F16_SCALES: ReadonlyMap<GgmlType, readonly number[]> = new Map([
+  [GgmlType.Q8_0, [0]],
+  [GgmlType.Q4_0, [0]],
+  [GgmlType.Q4_K, [0, 2]],
+  [GgmlType.Q5_K, [0, 2]],
+  [GgmlType.Q6_K, [208]],
+]);
+
+/**
+ * The step every quantized weight goes through once its bytes are in wasm memory (both upload
+ * paths: uploadQuantWeight and the in-place allocWeight + commitWeight). The layout stays GGUF's
+ * (nothing is repacked); the f16 block scales (Q8_0/Q4_0 d, Q4_K/Q5_K d and dmin, Q6_K d) must be
+ * finite, because the kernels widen them with conversions exact for finite values only (an inf
+ * or NaN scale means a corrupt file; ggml would output inf/NaN). Throws FormatError (field
+ * 'data') naming the row and block.
+ */
+export function prepareQuantWeight(ctx: WasmContext, w: WasmWeight): void {
+  const offsets = F16_SCALES.get(w.type);
+  if (offsets === undefined) return;
+  const { blockSize, typeSize } = typeTraits(w.type);
+  const u8 = ctx.u8();
+  const end = w.buf.ptr + w.buf.bytes;
+  for (const at of offsets) {
+    const start = w.buf.ptr + at + 1; // the f16's high byte (little-endian)
+    for (let p = start; p < end; p += typeSize) {
+      if ((u8[p]! & 0x7c) !== 0x7c) continue;
+      const blk = (p - start) / typeSize;
+      const perRow = w.cols / blockSize;
+      throw new FormatError(
+        `${typeName(w.type)} weight [${w.rows}, ${w.cols}]: block ${blk % perRow} of row ${Math.floor(blk / perRow)} has a non-finite scale`,
+        { field: 'data' },
+      );
+    }
+  }
 }
 
 /** Per-context activation scratch (one allocation, grown on demand). */
