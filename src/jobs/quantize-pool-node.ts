@@ -96,12 +96,17 @@ export class QuantizePool {
     if (!(src.buffer instanceof SharedArrayBuffer) || !(dst.buffer instanceof SharedArrayBuffer)) {
       throw new RangeError('QuantizePool: buffers must be SharedArrayBuffers');
     }
+    // The workers see whole buffers: views must start at offset 0 and hold the rows.
+    const rb = rowBytes(type, n)!;
+    if (src.byteOffset !== 0 || dst.byteOffset !== 0 || src.length < rows * n || dst.length < rows * rb) {
+      throw new RangeError('QuantizePool: src/dst must be views at offset 0 holding every row');
+    }
     const ctrl = new SharedArrayBuffer(CTRL_INTS * 4);
     // Chunks of ~64K values: small enough to balance, large enough to amortize the atomics.
     const chunkRows = Math.max(1, Math.floor(65536 / Math.max(1, n)));
     const task: Task = { type, n, rows, chunkRows, src: src.buffer, dst: dst.buffer, ctrl };
     if (this.workers.length > 0 && rows > chunkRows) {
-      for (const w of this.workers) w.postMessage({ ...task, rb: rowBytes(type, n)! });
+      for (const w of this.workers) w.postMessage({ ...task, rb });
     }
     work(task, quantizeRow);
     const c = new Int32Array(ctrl);
