@@ -10,6 +10,7 @@ import type { CausalLM } from '../../models/causal-lm.js';
 import { loadModel } from '../../models/loader.js';
 import { LlmServer } from '../../server/app.js';
 import { isLoopback } from '../../server/auth.js';
+import { CACHE_TYPE_HELP, parseCacheType } from '../cache-type.js';
 import type { CliCommand } from '../command.js';
 
 interface ServeFlags {
@@ -28,6 +29,7 @@ interface ServeFlags {
   drainTimeout?: string;
   verbose?: boolean;
   timeout?: string;
+  cacheType?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -50,6 +52,7 @@ async function run(f: ServeFlags): Promise<void> {
   const threads = parseNumber('--threads', f.threads, { int: true, min: 1, max: 256 });
   const drain = parseNumber('--drain-timeout', f.drainTimeout, { min: 0, max: 3600 }) ?? 30;
   const timeout = parseNumber('--timeout', f.timeout, { min: 0.1, max: 86_400 }) ?? 600;
+  const cacheType = parseCacheType(f.cacheType);
   const kind = f.backend ?? 'auto';
   if (kind !== 'auto' && kind !== 'wasm' && kind !== 'js')
     throw new UsageError(`--backend must be auto, wasm or js, got ${kind}`, { field: '--backend' });
@@ -102,37 +105,56 @@ async function run(f: ServeFlags): Promise<void> {
   });
 
   const backend = await createBackend({ kind, threads });
-  const seen = new Set<string>();
-  for (const [i, path] of paths.entries()) {
-    if (stopping) break;
-    const model = await loadModel(path, { backend });
-    models.push(model);
-    const base = basename(path, extname(path));
-    const id = f.modelAlias[i] ?? base;
-    const aliases = id !== base && !seen.has(base) ? [base] : [];
-    for (const n of [id, ...aliases]) {
-      if (seen.has(n))
-        throw new UsageError(`two models are named ${n}: use --model-alias`, { field: '--model-alias' });
-      seen.add(n);
+  // A model that fails to load (or is refused) stops the server: close the socket, free what was
+  // loaded, and let the CLI print the typed error and exit non-zero.
+  try {
+    const seen = new Set<string>();
+    for (const [i, path] of paths.entries()) {
+      if (stopping) break;
+      const model = await loadModel(path, { backend });
+      models.push(model);
+      const base = basename(path, extname(path));
+      const id = f.modelAlias[i] ?? base;
+      const aliases = id !== base && !seen.has(base) ? [base] : [];
+      for (const n of [id, ...aliases]) {
+        if (seen.has(n))
+          throw new UsageError(`two models are named ${n}: use --model-alias`, { field: '--model-alias' });
+        seen.add(n);
+      }
+      if (cacheType !== undefined) {
+        model.newSession({ contextLength: 1, cacheType }).dispose(); // fail now, not per request
+      }
+      server.addModel({ id, aliases, model, contextLength: ctx, chatTemplate: f.chatTemplate, cacheType });
+      process.stderr.write(`llmts: loaded ${id} (${path})\n`);
     }
-    server.addModel({ id, aliases, model, contextLength: ctx, chatTemplate: f.chatTemplate });
-    process.stderr.write(`llmts: loaded ${id} (${path})\n`);
-  }
-  // LoRA adapters on the first model: each is served as its own model id (base + adapter merged
-  // in memory at load time).
-  for (const spec of f.lora) {
-    if (stopping) break;
-    const eq = spec.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--lora takes NAME=DIR, got "${spec}"`, { field: '--lora' });
-    const name = spec.slice(0, eq);
-    const dir = spec.slice(eq + 1);
-    if (seen.has(name)) throw new UsageError(`two models are named ${name}`, { field: '--lora' });
-    const { mergedGgufBytes } = await import('../../train/finetune/merge-node.js');
-    const model = await loadModel(mergedGgufBytes(paths[0]!, dir), { backend });
-    models.push(model);
-    seen.add(name);
-    server.addModel({ id: name, aliases: [], model, contextLength: ctx, chatTemplate: f.chatTemplate });
-    process.stderr.write(`llmts: loaded adapter ${name} (${dir}) on ${paths[0]}\n`);
+    // LoRA adapters on the first model: each is served as its own model id (base + adapter merged
+    // in memory at load time).
+    for (const spec of f.lora) {
+      if (stopping) break;
+      const eq = spec.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--lora takes NAME=DIR, got "${spec}"`, { field: '--lora' });
+      const name = spec.slice(0, eq);
+      const dir = spec.slice(eq + 1);
+      if (seen.has(name)) throw new UsageError(`two models are named ${name}`, { field: '--lora' });
+      const { mergedGgufBytes } = await import('../../train/finetune/merge-node.js');
+      const model = await loadModel(mergedGgufBytes(paths[0]!, dir), { backend });
+      models.push(model);
+      seen.add(name);
+      server.addModel({
+        id: name,
+        aliases: [],
+        model,
+        contextLength: ctx,
+        chatTemplate: f.chatTemplate,
+        cacheType,
+      });
+      process.stderr.write(`llmts: loaded adapter ${name} (${dir}) on ${paths[0]}\n`);
+    }
+  } catch (e) {
+    await server.close(0);
+    for (const m of models) m.dispose();
+    backend.dispose();
+    throw e;
   }
   if (!stopping) {
     server.setReady();
@@ -161,6 +183,7 @@ export const serveCommand: CliCommand = {
       .option('--port <port>', 'port (0 = any free port)', '8080')
       .option('--api-key <keys>', 'required API key(s), comma-separated (or LLMTS_API_KEY)')
       .option('--ctx <n>', 'KV-cache size per sequence (default: the model context)')
+      .option('--cache-type <type>', CACHE_TYPE_HELP)
       .option('--parallel <n>', 'sequences generated at once per model (default 4)')
       .option('--queue <n>', 'sequences waiting per model before 429 (default 32)')
       .option('--threads <n>', 'compute threads')
