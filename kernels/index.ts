@@ -4,6 +4,7 @@ export * from './attention';
 export * from './attention_train';
 export * from './elementwise';
 export * from './gemm';
+export * from './kv_q8';
 export * from './matvec';
 export * from './norm';
 export * from './probe';

@@ -3,7 +3,8 @@
 //
 // Conventions
 // - Memory is addressed through `Buf` handles that a backend creates (alloc/view). A backend only
-//   accepts its own handles. All offsets (`off*`) and strides are in f32 ELEMENTS, not bytes.
+//   accepts its own handles. All offsets (`off*`) and strides are in f32 ELEMENTS, not bytes
+//   (exceptions, named as such: offK/offV of a Q8_0 KV cache and quantizeRows' dstByteOffset).
 // - Row-major everywhere. A "row" is the last (contiguous) dimension.
 // - Weights are uploaded once in their file's block format (F32, F16, BF16, Q8_0, Q4_0, ...) as
 //   a `Weight`: rows × cols, each row `cols` elements (GGUF's ne[0] = cols, ne[1] = rows).
@@ -96,11 +97,22 @@ export interface AttentionParams {
   offOut?: number;
   qStride?: number;
   outStride?: number;
-  /** Offsets of the layer's cache inside kCache / vCache (elements). */
+  /**
+   * Offsets of the layer's cache inside kCache / vCache: f32 elements for an F32 cache, BYTES for
+   * a Q8_0 cache.
+   */
   offK?: number;
   offV?: number;
   /** Only the last `window` positions are visible when set (sliding-window attention). */
   window?: number;
+  /**
+   * Storage of the K and V caches. F32 (default): rows of nKvHead·headDim f32. Q8_0: each row is
+   * nKvHead·headDim/32 ggml Q8_0 blocks (34 bytes: f16 d, 32 int8), written by `quantizeRows`;
+   * headDim must be a multiple of 32. K·q is ggml's vec_dot_q8_0_q8_0 with each head's q row
+   * quantized to Q8_0 (quantizeActivationRow); V rows are dequantized and accumulated
+   * (llama.cpp's CPU flash-attention path for a q8_0 cache).
+   */
+  kvType?: GgmlType;
 }
 
 /** Training-time attention over a whole sequence batch: q, k, v: [batch, T, heads·headDim]. */
@@ -145,6 +157,17 @@ export interface Backend {
 
   /** Uploads a weight matrix [rows, cols] from its file bytes (GGML layout). */
   uploadWeight(type: GgmlType, rows: number, cols: number, data: Uint8Array): Weight;
+  /**
+   * Loads a weight in place: allocates a [rows, cols] weight of `type` and returns it with a
+   * writable view of its final storage, which the caller fills with the file bytes (GGML layout,
+   * rows·rowBytes bytes, e.g. with a file read straight into it), then passes the weight to
+   * `commitWeight` before any other use. The view's content is unspecified until filled. The view is
+   * valid only until the next allocation on this backend (WASM memory growth replaces the memory's
+   * buffer): fill it at once. Throws like uploadWeight for an unsupported type or bad sizes.
+   */
+  allocWeight(type: GgmlType, rows: number, cols: number): { weight: Weight; bytes: Uint8Array };
+  /** Finishes a weight filled through allocWeight (any repacking); returns the weight to use. */
+  commitWeight(w: Weight): Weight;
   /** Weight types `linear` and `embedding` accept. */
   supportsWeight(type: GgmlType): boolean;
   freeWeight(w: Weight): void;
@@ -170,6 +193,22 @@ export interface Backend {
   // ---- positional / attention ---------------------------------------------------------------
   rope(x: Buf, p: RopeParams): void;
   attention(out: Buf, q: Buf, kCache: Buf, vCache: Buf, p: AttentionParams): void;
+  /**
+   * Quantizes `rows` dense rows of `cols` f32 values (src from element `offSrc`) into `type`
+   * blocks at byte `dstByteOffset` of dst, rows back to back (rowBytes(type, cols) bytes each),
+   * byte-exact with ggml's CPU from_float, as llama.cpp writes a quantized KV cache (set_rows /
+   * cpy): for Q8_0 that is quantizeActivationRow's x86 rounding (127/amax, half to even).
+   * Types: F32 (a copy) and Q8_0 (KV-cache writes).
+   */
+  quantizeRows(
+    dst: Buf,
+    src: Buf,
+    rows: number,
+    cols: number,
+    type: GgmlType,
+    dstByteOffset?: number,
+    offSrc?: number,
+  ): void;
 
   // ---- element-wise -------------------------------------------------------------------------
   add(out: Buf, a: Buf, b: Buf, n: number): void;

@@ -162,7 +162,16 @@ function benchAttention(c: Ctx): void {
   const p = { tokens: 1, nHead, nKvHead, headDim: hd, pos0: ctxLen - 1, scale: 1 / Math.sqrt(hd) };
   const t = time(() => be.attention(o, q, k, v, p), 2, 10, c.quick ? 0.2 : 0.5);
   gbps(c, 'attention decode', `${nHead}/${nKvHead} heads x ${hd}, ctx ${ctxLen}`, 2 * kv * 4, t);
-  for (const x of [k, v, q, o]) be.free(x);
+  // The same over a Q8_0 KV cache (--cache-type q8_0): 34 bytes per 32 values.
+  const qb = (kv / 32) * 34;
+  const k8 = be.alloc(qb);
+  const v8 = be.alloc(qb);
+  be.quantizeRows(k8, k, ctxLen, nKvHead * hd, GgmlType.Q8_0);
+  be.quantizeRows(v8, v, ctxLen, nKvHead * hd, GgmlType.Q8_0);
+  const p8 = { ...p, kvType: GgmlType.Q8_0 };
+  const t8 = time(() => be.attention(o, q, k8, v8, p8), 2, 10, c.quick ? 0.2 : 0.5);
+  gbps(c, 'attention decode q8_0', `${nHead}/${nKvHead} heads x ${hd}, ctx ${ctxLen}`, 2 * qb, t8);
+  for (const x of [k, v, q, o, k8, v8]) be.free(x);
 }
 
 function benchRowOps(c: Ctx): void {

@@ -4,6 +4,7 @@
 import { kernelsBenchmark } from './kernels.js';
 import { modelBenchmark } from './model.js';
 import { quantKernelsBench } from './quant-kernels.js';
+import { quantTypesBenchmark } from './quant-types.js';
 import { samplingBenchmark } from './sampling.js';
 import { serverBenchmark } from './server.js';
 import { tokenizersBenchmark } from './tokenizers.js';
@@ -42,4 +43,5 @@ export const BENCHMARKS: Benchmark[] = [
   serverBenchmark,
   modelBenchmark,
   trainBenchmark,
+  quantTypesBenchmark,
 ];

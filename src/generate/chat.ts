@@ -30,6 +30,8 @@ export interface ChatOptions {
   system?: string;
   /** KV-cache size (default: the model's context length). */
   contextLength?: number;
+  /** KV-cache storage: 'f32' (default) or 'q8_0'. */
+  cacheType?: 'f32' | 'q8_0';
   /** Drop the oldest turns instead of failing when the conversation no longer fits. */
   slidingWindow?: boolean;
   tools?: readonly unknown[];
@@ -39,7 +41,7 @@ export interface ChatOptions {
 
 export { chatPromptIds } from './chat-prompt.js';
 
-export type ChatTurnOptions = Omit<GenerateOptions, 'sequence' | 'contextLength' | 'encode'>;
+export type ChatTurnOptions = Omit<GenerateOptions, 'sequence' | 'contextLength' | 'encode' | 'cacheType'>;
 
 export class ChatSession {
   readonly template: ChatTemplate;
@@ -62,7 +64,7 @@ export class ChatSession {
     if (!model.tokenizer) throw new UsageError('chat needs a model with a tokenizer', { field: 'model' });
     this.tokenizer = model.tokenizer;
     this.template = resolveChatTemplate(opts.template ?? model.tokenizer.chatTemplate, opts.fallbackTemplate);
-    this.sequence = new Sequence(model, { contextLength: opts.contextLength });
+    this.sequence = new Sequence(model, { contextLength: opts.contextLength, cacheType: opts.cacheType });
     this.reset();
   }
 

@@ -37,6 +37,8 @@ export interface GenerateOptions extends SamplingOptions {
   contextLength?: number;
   /** Tokens per prefill forward call (default 512). */
   batchSize?: number;
+  /** KV-cache storage of a new sequence: 'f32' (default) or 'q8_0' (the draft's stays f32). */
+  cacheType?: 'f32' | 'q8_0';
   /** How a text prompt is encoded (default: the tokenizer's BOS rule, special tokens as text). */
   encode?: EncodeOptions;
   /** Constrain the output to JSON (true: any JSON object) or to a JSON Schema. */
@@ -167,7 +169,12 @@ async function* run(
     throw new UsageError(`maxTokens must be ≥ 0, got ${maxTokens}`, { field: 'maxTokens' });
   const tok = model.tokenizer;
   const seq =
-    opts.sequence ?? new Sequence(model, { contextLength: opts.contextLength, maxBatch: opts.batchSize });
+    opts.sequence ??
+    new Sequence(model, {
+      contextLength: opts.contextLength,
+      maxBatch: opts.batchSize,
+      cacheType: opts.cacheType,
+    });
   if (ids.length >= seq.capacity)
     throw new UsageError(`prompt of ${ids.length} tokens does not fit the context of ${seq.capacity}`, {
       field: 'prompt',

@@ -10,6 +10,8 @@ export interface PerplexityOptions {
   contextLength?: number;
   /** Tokens per forward call (default: the chunk size, capped at 512). */
   batchSize?: number;
+  /** KV-cache storage: 'f32' (default) or 'q8_0'. */
+  cacheType?: 'f32' | 'q8_0';
   /** Replace each chunk's first token with BOS (default: when the model has a BOS id). */
   bos?: boolean;
   signal?: AbortSignal;
@@ -51,7 +53,7 @@ export async function perplexity(
   const bos = model.tokenizer?.bosId ?? model.info.bosId;
   const useBos = (opts.bos ?? bos !== undefined) && bos !== undefined;
   const batch = Math.min(ctx, opts.batchSize ?? 512);
-  const session = model.newSession({ contextLength: ctx, maxBatch: batch });
+  const session = model.newSession({ contextLength: ctx, maxBatch: batch, cacheType: opts.cacheType });
   const first = ctx >> 1;
   let nll = 0;
   let nll2 = 0;

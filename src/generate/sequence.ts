@@ -8,6 +8,8 @@ export interface SequenceOptions {
   contextLength?: number;
   /** Most tokens per forward call (default 512). */
   maxBatch?: number;
+  /** KV-cache storage (SessionOptions.cacheType): 'f32' (default) or 'q8_0'. */
+  cacheType?: 'f32' | 'q8_0';
 }
 
 export class Sequence {
@@ -26,7 +28,11 @@ export class Sequence {
         field: 'contextLength',
       });
     this.maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 512, ctx));
-    this.session = model.newSession({ contextLength: ctx, maxBatch: this.maxBatch });
+    this.session = model.newSession({
+      contextLength: ctx,
+      maxBatch: this.maxBatch,
+      cacheType: opts.cacheType,
+    });
   }
 
   get capacity(): number {

@@ -29,6 +29,11 @@ export interface SessionOptions {
    * shared batch workspace) then never allocate them, e.g. a server's slot pool. Default false.
    */
   lazyWorkspace?: boolean;
+  /**
+   * KV-cache storage: 'f32' (default) or 'q8_0' (ggml Q8_0 blocks, 34/128 the bytes of f32, as
+   * llama.cpp's `--cache-type-k q8_0 --cache-type-v q8_0`; needs a head size multiple of 32).
+   */
+  cacheType?: 'f32' | 'q8_0';
 }
 
 /** Logits request for a forward call. */

@@ -17,9 +17,10 @@ import { loadModel } from './loader.js';
 /** A JS backend that counts live weights and buffers. */
 class CountingBackend extends JsBackend {
   live = 0;
-  override uploadWeight(type: GgmlType, rows: number, cols: number, data: Uint8Array): Weight {
+  /** Every weight (uploadWeight included) is allocated here. */
+  override allocWeight(type: GgmlType, rows: number, cols: number): { weight: Weight; bytes: Uint8Array } {
     this.live++;
-    return super.uploadWeight(type, rows, cols, data);
+    return super.allocWeight(type, rows, cols);
   }
   override freeWeight(w: Weight): void {
     this.live--;

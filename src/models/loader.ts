@@ -62,8 +62,9 @@ export interface OpenCheckpoint {
 }
 
 async function defaultFs(): Promise<ModelFs> {
-  const mod = await import('./fs-node.js');
-  return mod.nodeFs;
+  // Node's file system; large weight reads into shared memory are split over two threads.
+  const mod = await import('./parallel-source-node.js');
+  return mod.loadFs;
 }
 
 function decodeText(bytes: Uint8Array, file: string): string {

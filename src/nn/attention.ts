@@ -1,11 +1,13 @@
 // Multi-head causal self-attention with grouped-query heads and a KV cache.
 //   q = h·Wqᵀ (+bq), k = h·Wkᵀ (+bk), v = h·Wvᵀ (+bv)   // [T, nHead·hd], [T, kvDim], [T, kvDim]
 //   optional per-head RMSNorm of q and k (Qwen3), then RoPE at each token's position
-//   each sequence appends its k/v rows to its cache and attends over cache rows 0 .. pos
+//   each sequence appends its k/v rows to its cache (f32, or quantized to q8_0 on write) and
+//   attends over cache rows 0 .. pos
 //   x += att·Woᵀ (+bo)                                   // residual add into x [T, dim]
 // Several sequences run in one call (`spans`): the projections are one GEMM over all T tokens,
 // rope uses each token's own position, and attention runs per sequence over its own cache.
 import type { AttentionParams, Backend, Buf, RopeParams } from '../backend/backend.js';
+import { GgmlType } from '../tensor/dtype.js';
 import type { KVCache } from './kv-cache.js';
 import type { LinearLayer } from './linear.js';
 import type { RMSNorm } from './norm.js';
@@ -111,6 +113,7 @@ export class Attention {
       offOut: 0,
       offK: 0,
       offV: 0,
+      kvType: GgmlType.F32,
       ...(shape.window !== undefined ? { window: shape.window } : {}),
     };
   }
@@ -150,8 +153,9 @@ export class Attention {
       p.pos0 = sp.pos0;
       p.offQ = sp.start * qDim;
       p.offOut = sp.start * qDim;
-      p.offK = sp.cache.layerOffset(layer);
+      p.offK = sp.cache.layerOffset(layer); // elements (f32 cache) or bytes (q8_0 cache)
       p.offV = p.offK;
+      p.kvType = sp.cache.type; // per span: batched sessions may differ
       b.attention(s.att, s.q, sp.cache.k, sp.cache.v, p);
     }
     this.attn_output.forward(x, s.att, t, true); // x += att·Woᵀ (+bo)

@@ -17,6 +17,8 @@ export interface ModelSpec {
   contextLength?: number;
   /** A chat template name (chatml, llama2, plain) or Jinja source overriding the model's. */
   chatTemplate?: string;
+  /** KV-cache storage of each slot: 'f32' (default) or 'q8_0'. */
+  cacheType?: 'f32' | 'q8_0';
 }
 
 export class ServedModel {
@@ -38,7 +40,11 @@ export class ServedModel {
     this.aliases = spec.aliases ?? [];
     this.model = spec.model;
     this.contextLength = Math.min(spec.contextLength ?? spec.model.info.contextLength, 1 << 22);
-    this.scheduler = new Scheduler(spec.model, { ...sched, contextLength: this.contextLength }, metrics);
+    this.scheduler = new Scheduler(
+      spec.model,
+      { ...sched, contextLength: this.contextLength, cacheType: spec.cacheType },
+      metrics,
+    );
     this.chatTemplateSource = spec.chatTemplate;
   }
 

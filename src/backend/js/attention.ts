@@ -1,8 +1,10 @@
 // Causal attention of new queries over a KV cache (inference), with grouped-query heads and an
-// optional sliding window. Scores and softmax in f64.
+// optional sliding window. Scores and softmax in f64. Q8_0 caches: attention-q8.ts.
 
-import { ShapeError } from '../../errors.js';
+import { ShapeError, UnsupportedError } from '../../errors.js';
+import { GgmlType, typeName } from '../../tensor/dtype.js';
 import type { AttentionParams } from '../backend.js';
+import { attentionQ8 } from './attention-q8.js';
 import { checkCount, checkPositive, extent2d, type JsBuf, need } from './buf.js';
 import type { Scratch } from './scratch.js';
 
@@ -59,6 +61,16 @@ export function attention(
   const ctx = pos0 + tokens; // cache rows in use
   need(OP, 'q', q, offQ + extent2d(tokens, qDim, qStride));
   need(OP, 'out', out, offOut + extent2d(tokens, qDim, outStride));
+  const kvType = p.kvType ?? GgmlType.F32;
+  if (kvType === GgmlType.Q8_0) {
+    attentionQ8(out, q, kCache, vCache, p, s, { qStride, outStride, offQ, offOut, offK, offV });
+    return;
+  }
+  if (kvType !== GgmlType.F32) {
+    throw new UnsupportedError(`${OP}: KV cache type ${typeName(kvType)} is not supported (F32, Q8_0)`, {
+      field: 'kvType',
+    });
+  }
   need(OP, 'kCache', kCache, offK + ctx * kvDim, `${ctx} positions × ${kvDim}`);
   need(OP, 'vCache', vCache, offV + ctx * kvDim, `${ctx} positions × ${kvDim}`);
 

@@ -2,7 +2,7 @@
 // specification every other backend is checked against. Activations are f32 (or f64 with
 // `{ float64: true }`, for tight finite-difference gradient checks); weights keep their format.
 
-import { UsageError } from '../../errors.js';
+import { CapacityError, UsageError } from '../../errors.js';
 import type { GgmlType } from '../../tensor/dtype.js';
 import type {
   AdamWParams,
@@ -15,6 +15,7 @@ import type {
   Weight,
 } from '../backend.js';
 import { attention } from './attention.js';
+import { quantizeRows } from './attention-q8.js';
 import { attentionTrain, attentionTrainBackward } from './attention-train.js';
 import { type BufRoot, checkCount, JsBuf, need, own } from './buf.js';
 import * as ew from './elementwise.js';
@@ -26,6 +27,7 @@ import { adamw, sumSquares } from './optim.js';
 import { rope } from './rope.js';
 import { Scratch } from './scratch.js';
 import { crossEntropy, crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
+import { weightRowBytes } from './weight-alloc.js';
 
 export interface JsBackendOptions {
   /** Store activations as f64 instead of f32 (gradient checks). Default false. */
@@ -103,18 +105,33 @@ export class JsBackend implements Backend {
 
   uploadWeight(type: GgmlType, rows: number, cols: number, data: Uint8Array): Weight {
     if (this.disposed) throw new UsageError('uploadWeight: the backend was disposed');
-    const rb = checkWeight(type, rows, cols, data);
-    const ab = new ArrayBuffer(data.byteLength);
+    checkWeight(type, rows, cols, data);
+    const { weight, bytes } = this.allocWeight(type, rows, cols);
+    bytes.set(data);
+    return this.commitWeight(weight);
+  }
+
+  allocWeight(type: GgmlType, rows: number, cols: number): { weight: Weight; bytes: Uint8Array } {
+    if (this.disposed) throw new UsageError('allocWeight: the backend was disposed');
+    const rb = weightRowBytes('allocWeight', type, rows, cols);
+    const n = rows * rb;
+    let ab: ArrayBuffer;
+    try {
+      ab = new ArrayBuffer(n);
+    } catch (e) {
+      throw new CapacityError(`allocWeight: cannot allocate ${n} bytes: ${(e as Error).message}`, {
+        field: 'rows',
+        cause: e,
+      });
+    }
     const u8 = new Uint8Array(ab);
-    u8.set(data);
     const root: BufRoot = { freed: false, owner: this };
-    const buf = new JsBuf(
-      data.byteLength,
-      new Float32Array(ab, 0, Math.floor(data.byteLength / 4)),
-      u8,
-      root,
-    );
-    return new JsWeight(type, rows, cols, buf, rb);
+    const buf = new JsBuf(n, new Float32Array(ab, 0, Math.floor(n / 4)), u8, root);
+    return { weight: new JsWeight(type, rows, cols, buf, rb), bytes: u8 };
+  }
+
+  commitWeight(w: Weight): Weight {
+    return this.w('commitWeight', w);
   }
 
   supportsWeight(type: GgmlType): boolean {
@@ -165,6 +182,19 @@ export class JsBackend implements Backend {
   attention(out: Buf, q: Buf, kCache: Buf, vCache: Buf, p: AttentionParams): void {
     const op = 'attention';
     attention(this.b(op, out), this.b(op, q), this.b(op, kCache), this.b(op, vCache), p, this.s);
+  }
+
+  quantizeRows(
+    dst: Buf,
+    src: Buf,
+    rows: number,
+    cols: number,
+    type: GgmlType,
+    dstByteOffset = 0,
+    offSrc = 0,
+  ): void {
+    const op = 'quantizeRows';
+    quantizeRows(this.b(op, dst), this.b(op, src), rows, cols, type, dstByteOffset, offSrc);
   }
 
   // ---- element-wise -------------------------------------------------------------------------

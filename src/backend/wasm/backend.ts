@@ -5,10 +5,17 @@ import { ShapeError, UnsupportedError, UsageError } from '../../errors.js';
 import { canDequantize, dequantizeRow } from '../../quant/index.js';
 import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
 import type { AttentionParams, Backend, Buf, MatmulParams, RopeParams, Weight } from '../backend.js';
+import { attentionQ8, quantizeRows } from './attention-q8.js';
 import { asWasm, checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
 import type { WasmContext } from './context.js';
 import { BType, type GemmArgs, gemm } from './gemm.js';
-import { quantLinear, quantLinearTypes, uploadQuantWeight } from './quantized.js';
+import {
+  allocQuantWeight,
+  commitQuantWeight,
+  quantLinear,
+  quantLinearTypes,
+  quantWeightBytes,
+} from './quantized.js';
 import { rope } from './rope.js';
 import { WasmTrainOps } from './train-ops.js';
 
@@ -133,25 +140,51 @@ export class WasmBackend extends WasmTrainOps implements Backend {
   }
 
   uploadWeight(type: GgmlType, rows: number, cols: number, data: Uint8Array): Weight {
-    checkDim('uploadWeight', 'rows', rows);
-    checkDim('uploadWeight', 'cols', cols);
-    const bt = plainType(type);
-    if (bt === -1) {
-      if (quantLinearTypes.has(type)) return uploadQuantWeight(this.ctx, type, rows, cols, data);
-      throw new UnsupportedError(`WASM backend: weight type ${typeName(type)} is not supported`, {
-        field: 'type',
-      });
-    }
-    const bytes = rows * cols * (bt === BType.F32 ? 4 : 2);
+    const bytes = this.weightBytes('uploadWeight', type, rows, cols);
     if (data.byteLength !== bytes) {
       throw new ShapeError(
         `uploadWeight: ${typeName(type)} [${rows}, ${cols}] needs ${bytes} bytes, got ${data.byteLength}`,
+        { field: 'data' },
       );
     }
-    const ptr = this.ctx.alloc(bytes);
-    this.ctx.u8().set(data, ptr);
-    const w: WasmWeight = { type, rows, cols, buf: new WasmBuf(ptr, bytes) };
-    return w;
+    const { weight, bytes: view } = this.allocWeight(type, rows, cols);
+    view.set(data);
+    try {
+      return this.commitWeight(weight);
+    } catch (e) {
+      this.freeWeight(weight);
+      throw e;
+    }
+  }
+
+  /** Storage bytes of a weight (file layout); throws for unsupported types and bad sizes. */
+  private weightBytes(op: string, type: GgmlType, rows: number, cols: number): number {
+    checkDim(op, 'rows', rows);
+    checkDim(op, 'cols', cols);
+    const bt = plainType(type);
+    if (bt !== -1) return rows * cols * (bt === BType.F32 ? 4 : 2);
+    if (quantLinearTypes.has(type)) return quantWeightBytes(op, type, rows, cols);
+    throw new UnsupportedError(`WASM backend: weight type ${typeName(type)} is not supported`, {
+      field: 'type',
+    });
+  }
+
+  allocWeight(type: GgmlType, rows: number, cols: number): { weight: Weight; bytes: Uint8Array } {
+    const bytes = this.weightBytes('allocWeight', type, rows, cols);
+    const w: WasmWeight = quantLinearTypes.has(type)
+      ? allocQuantWeight(this.ctx, type, rows, cols)
+      : { type, rows, cols, buf: new WasmBuf(this.ctx.alloc(bytes), bytes) };
+    // A view of the final storage: valid until the next allocation (growth replaces the buffer).
+    const p = w.buf.ptr;
+    return { weight: w, bytes: this.ctx.u8().subarray(p, p + bytes) };
+  }
+
+  commitWeight(w: Weight): Weight {
+    const b = asWasm(w.buf, 'commitWeight');
+    if (b.bytes !== this.weightBytes('commitWeight', w.type, w.rows, w.cols)) {
+      throw new ShapeError('commitWeight: the weight does not match its buffer', { field: 'w' });
+    }
+    return quantLinearTypes.has(w.type) ? commitQuantWeight(this.ctx, w as WasmWeight) : w;
   }
 
   freeWeight(w: Weight): void {
@@ -322,6 +355,15 @@ export class WasmBackend extends WasmTrainOps implements Backend {
     if (nKvHead <= 0 || nHead % nKvHead !== 0) {
       throw new ShapeError(`attention: nHead ${nHead} is not a multiple of nKvHead ${nKvHead}`);
     }
+    if (p.kvType !== undefined && p.kvType !== GgmlType.F32) {
+      if (p.kvType !== GgmlType.Q8_0) {
+        throw new UnsupportedError(`attention: KV cache type ${typeName(p.kvType)} is not supported`, {
+          field: 'kvType',
+        });
+      }
+      attentionQ8(this.ctx, out, q, kCache, vCache, p);
+      return;
+    }
     const qStride = p.qStride ?? nHead * hd;
     const outStride = p.outStride ?? nHead * hd;
     const ctxLen = pos0 + tokens;
@@ -369,6 +411,18 @@ export class WasmBackend extends WasmTrainOps implements Backend {
     a[14] = stride;
     const units = tokens * nBlocks;
     this.ctx.parallelTid('attention', a, units, Math.max(1, Math.floor(units / (threads * 4))));
+  }
+
+  quantizeRows(
+    dst: Buf,
+    src: Buf,
+    rows: number,
+    cols: number,
+    type: GgmlType,
+    dstByteOffset = 0,
+    offSrc = 0,
+  ): void {
+    quantizeRows(this.ctx, dst, src, rows, cols, type, dstByteOffset, offSrc);
   }
 
   dispose(): void {

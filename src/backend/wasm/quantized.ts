@@ -1,3 +1,4 @@
 // Hook to the quantized-weight kernels (quant-linear.ts, maintained with the quantized kernels):
-// the backend only sees these three names.
-export { quantLinear, quantLinearTypes, uploadQuantWeight } from './quant-linear.js';
+// the backend only sees these names.
+export { prepareQuantWeight, quantLinear, quantLinearTypes, uploadQuantWeight } from './quant-linear.js';
+export { allocQuantWeight, commitQuantWeight, quantWeightBytes } from './quant-weight.js';

@@ -13,6 +13,7 @@ import {
   type SamplingFlags,
   samplingFromFlags,
 } from '../../generate/node/cli-model.js';
+import { CACHE_TYPE_HELP, parseCacheType } from '../cache-type.js';
 import type { CliCommand } from '../command.js';
 
 interface ChatFlags extends SamplingFlags {
@@ -21,6 +22,7 @@ interface ChatFlags extends SamplingFlags {
   chatTemplate?: string;
   maxTokens?: string;
   ctx?: string;
+  cacheType?: string;
   threads?: string;
   backend?: string;
   slidingWindow?: boolean;
@@ -30,6 +32,7 @@ async function run(f: ChatFlags): Promise<void> {
   const sampling = samplingFromFlags(f);
   const maxTokens = parseNumber('--max-tokens', f.maxTokens, { int: true, min: -1 });
   const ctx = parseNumber('--ctx', f.ctx, { int: true, min: 1, max: 1 << 22 });
+  const cacheType = parseCacheType(f.cacheType);
   const threads = parseNumber('--threads', f.threads, { int: true, min: 1, max: 256 });
   const m = await openModel(resolveModelPath(f.model), { threads, backend: f.backend });
   const tty = process.stdin.isTTY === true;
@@ -52,6 +55,7 @@ async function run(f: ChatFlags): Promise<void> {
       system: f.system,
       fallbackTemplate: f.chatTemplate,
       contextLength: ctx ?? Math.min(m.model.info.contextLength, 4096),
+      cacheType,
       slidingWindow: f.slidingWindow,
     });
     const lines = rl[Symbol.asyncIterator]();
@@ -134,6 +138,7 @@ export const chatCommand: CliCommand = {
       )
       .option('-n, --max-tokens <n>', 'most tokens per reply (default: until end of turn)')
       .option('--ctx <n>', 'context size in tokens (default: the model’s, at most 4096)')
+      .option('--cache-type <type>', CACHE_TYPE_HELP)
       .option('--sliding-window', 'drop the oldest turns when the context is full (default: error)')
       .option('--threads <n>', 'compute threads')
       .option('--backend <kind>', 'auto, wasm or js');

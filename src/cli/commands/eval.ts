@@ -5,12 +5,14 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { openModel, parseNumber, resolveModelPath } from '../../generate/node/cli-model.js';
 import { perplexity } from '../../generate/perplexity.js';
+import { CACHE_TYPE_HELP, parseCacheType } from '../cache-type.js';
 import type { CliCommand } from '../command.js';
 
 interface EvalFlags {
   model?: string;
   text?: string;
   ctx?: string;
+  cacheType?: string;
   batch?: string;
   threads?: string;
   backend?: string;
@@ -22,6 +24,7 @@ const MAX_TEXT = 512 * 1024 * 1024;
 async function run(f: EvalFlags): Promise<void> {
   if (f.text === undefined) throw new UsageError('eval needs --text FILE', { field: '--text' });
   const ctxFlag = parseNumber('--ctx', f.ctx, { int: true, min: 4, max: 1 << 20 });
+  const cacheType = parseCacheType(f.cacheType);
   const batch = parseNumber('--batch', f.batch, { int: true, min: 1, max: 1 << 16 });
   const threads = parseNumber('--threads', f.threads, { int: true, min: 1, max: 256 });
   let text: string;
@@ -62,6 +65,7 @@ async function run(f: EvalFlags): Promise<void> {
     }
     const r = await perplexity(model, ids, {
       contextLength: ctx,
+      cacheType,
       batchSize: batch,
       signal: ac.signal,
       onChunk: (done, total, ppl) => {
@@ -94,6 +98,7 @@ export const evalCommand: CliCommand = {
       .option('-m, --model <path>', 'model: .gguf, Hugging Face directory or llama2.c .bin')
       .option('--text <file>', 'UTF-8 text file to score')
       .option('--ctx <n>', 'chunk size in tokens (default: 512 or the model context)')
+      .option('--cache-type <type>', CACHE_TYPE_HELP)
       .option('--batch <n>', 'tokens per forward call (default: min(ctx, 512))')
       .option('--threads <n>', 'compute threads')
       .option('--backend <kind>', 'auto, wasm or js')

@@ -16,6 +16,7 @@ import {
   samplingFromFlags,
 } from '../../generate/node/cli-model.js';
 import { resolveChatTemplate } from '../../tokenizers/chat-template.js';
+import { CACHE_TYPE_HELP, parseCacheType } from '../cache-type.js';
 import type { CliCommand } from '../command.js';
 
 interface GenerateFlags extends SamplingFlags {
@@ -31,6 +32,7 @@ interface GenerateFlags extends SamplingFlags {
   draftN?: string;
   threads?: string;
   ctx?: string;
+  cacheType?: string;
   backend?: string;
   json?: boolean;
   ignoreEos?: boolean;
@@ -96,6 +98,7 @@ async function run(words: string[], f: GenerateFlags): Promise<void> {
   const maxTokens = parseNumber('--max-tokens', f.maxTokens, { int: true, min: -1 });
   const threads = parseNumber('--threads', f.threads, { int: true, min: 1, max: 256 });
   const ctx = parseNumber('--ctx', f.ctx, { int: true, min: 1, max: 1 << 22 });
+  const cacheType = parseCacheType(f.cacheType);
   const nDraft = parseNumber('--draft-n', f.draftN, { int: true, min: 1, max: 64 });
   if (f.promptTokens !== undefined && words.length > 0)
     throw new UsageError('give either a text PROMPT or --prompt-tokens, not both', {
@@ -138,6 +141,7 @@ async function run(words: string[], f: GenerateFlags): Promise<void> {
       stop: f.stop,
       signal: ac.signal,
       contextLength: ctx ?? Math.min(model.info.contextLength, 4096),
+      cacheType,
       ignoreEos: f.ignoreEos,
       special: f.special,
     };
@@ -206,6 +210,7 @@ export const generateCommand: CliCommand = {
       .option('--draft-n <n>', 'tokens drafted per step (default 8)')
       .option('--threads <n>', 'compute threads')
       .option('--ctx <n>', 'context size in tokens (default: the model’s, at most 4096)')
+      .option('--cache-type <type>', CACHE_TYPE_HELP)
       .option('--backend <kind>', 'auto, wasm or js')
       .option('--ignore-eos', 'keep generating past end-of-generation tokens')
       .option('--special', 'print special tokens (BOS, <|im_start|> ...) in the output')

@@ -1,13 +1,14 @@
 // A decoder-only causal LM assembled from nn/ parts: token (+ learned position) embedding,
 // pre-norm blocks, final norm and LM head. Implements CausalLM for every family here.
 import type { Backend } from '../../backend/backend.js';
-import { CapacityError, UsageError } from '../../errors.js';
+import { CapacityError, UnsupportedError, UsageError } from '../../errors.js';
 import type { SeqSpan } from '../../nn/attention.js';
 import type { PreNormBlock } from '../../nn/block.js';
 import type { Embedding } from '../../nn/embedding.js';
-import { KVCache } from '../../nn/kv-cache.js';
+import { KVCache, kvCacheGgmlType } from '../../nn/kv-cache.js';
 import type { Linear } from '../../nn/linear.js';
 import type { Norm } from '../../nn/norm.js';
+import { GgmlType } from '../../tensor/dtype.js';
 import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 import type { CausalLM, ModelInfo, Session, SessionOptions } from '../causal-lm.js';
 import type { ModelConfig } from './config.js';
@@ -77,13 +78,14 @@ export class DecoderLM implements CausalLM {
         field: 'maxBatch',
       });
     }
+    const cacheType = kvCacheGgmlType(opts.cacheType ?? 'f32');
     const makeWs = (): Workspace => new Workspace(this.backend, c, maxBatch, 1);
     if (opts.lazyWorkspace === true) {
       const wsBytes = Workspace.bytes(c, maxBatch, 1); // fail now on absurd sizes
       if (!Number.isSafeInteger(wsBytes) || wsBytes > 2 ** 36) makeWs();
-      return new DecoderSession(this, this.newCache(capacity), makeWs);
+      return new DecoderSession(this, this.newCache(capacity, cacheType), makeWs);
     }
-    const cache = this.newCache(capacity);
+    const cache = this.newCache(capacity, cacheType);
     let ws: Workspace;
     try {
       ws = makeWs();
@@ -94,16 +96,22 @@ export class DecoderLM implements CausalLM {
     return new DecoderSession(this, cache, ws);
   }
 
-  private newCache(capacity: number): KVCache {
+  private newCache(capacity: number, type: GgmlType.F32 | GgmlType.Q8_0 = GgmlType.F32): KVCache {
     const c = this.config;
     const kvDim = c.nKvHead * c.headDim;
-    const kvBytes = KVCache.bytes(c.nLayer, capacity, kvDim);
+    if (type === GgmlType.Q8_0 && c.headDim % 32 !== 0) {
+      throw new UnsupportedError(
+        `cacheType q8_0 needs a head size that is a multiple of 32; this model's head size is ${c.headDim} (use cacheType f32)`,
+        { field: 'cacheType' },
+      );
+    }
+    const kvBytes = KVCache.bytes(c.nLayer, capacity, kvDim, type);
     if (!Number.isSafeInteger(kvBytes) || kvBytes > 2 ** 40) {
       throw new CapacityError(`a KV cache of ${capacity} tokens needs ${kvBytes} bytes`, {
         field: 'contextLength',
       });
     }
-    return new KVCache(this.backend, c.nLayer, capacity, kvDim);
+    return new KVCache(this.backend, c.nLayer, capacity, kvDim, type, c.headDim);
   }
 
   embed(tokens: ArrayLike<number>): Float32Array {

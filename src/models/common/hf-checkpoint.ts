@@ -12,6 +12,9 @@ const DTYPES: Readonly<Record<string, GgmlType>> = {
   BF16: GgmlType.BF16,
 };
 
+/** F64 values narrowed per read (1 MiB of f64). */
+const F64_CHUNK = 131072;
+
 function entry(t: SafetensorsTensorInfo, src: ByteSource): TensorEntry {
   const type = DTYPES[t.dtype];
   if (type !== undefined) {
@@ -30,11 +33,16 @@ function entry(t: SafetensorsTensorInfo, src: ByteSource): TensorEntry {
       shape: t.shape,
       byteLength: t.elements * 4,
       readInto(dst: Uint8Array): void {
-        const raw = new Uint8Array(t.byteLength);
-        src.readInto(t.offset, raw);
+        // Narrowed in bounded chunks: no temporary the size of the tensor.
+        const chunk = Math.min(t.elements, F64_CHUNK);
+        const raw = new Uint8Array(chunk * 8);
         const dv = new DataView(raw.buffer);
         const out = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
-        for (let i = 0; i < t.elements; i++) out.setFloat32(i * 4, dv.getFloat64(i * 8, true), true);
+        for (let i0 = 0; i0 < t.elements; i0 += chunk) {
+          const n = Math.min(chunk, t.elements - i0);
+          src.readInto(t.offset + i0 * 8, raw.subarray(0, n * 8));
+          for (let i = 0; i < n; i++) out.setFloat32((i0 + i) * 4, dv.getFloat64(i * 8, true), true);
+        }
       },
     };
   }

@@ -1,11 +1,16 @@
 // Reads tensors out of a checkpoint by their canonical (GGUF) names, applies the layout
 // transforms a family's name map asks for (Q/K row permutation, Conv1D transpose), checks each
-// shape against the config, and uploads to the backend.
+// shape against the config, and loads it into the backend. Matrices are read straight into their
+// final backend storage (Backend.allocWeight): no per-tensor temporary for tensors stored as they
+// are on disk; a Q/K permutation uses a one-head scratch, a transpose a one-tensor scratch (both
+// reused), so no copy of the whole model ever exists on the JS side.
 import type { Backend, Buf, Weight } from '../../backend/backend.js';
 import { ShapeError, UnsupportedError } from '../../errors.js';
+import { allocBytes } from '../../io/byte-source.js';
 import { dequantizeRow } from '../../quant/index.js';
 import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js';
 import type { Checkpoint, TensorEntry } from './checkpoint.js';
+import { permuteRows, permuteRowsInPlace, transposeInto } from './layout.js';
 
 /** How a checkpoint tensor is turned into the canonical layout. */
 export type Transform =
@@ -25,6 +30,16 @@ export type NameMap = (canonical: string) => SourceRef | undefined;
 
 export const IDENTITY: NameMap = (name) => ({ name, transform: { kind: 'none' } });
 
+/** A matrix tensor checked against the config, ready to be read. */
+interface MatrixPlan {
+  e: TensorEntry;
+  transform: Transform;
+  rows: number;
+  cols: number;
+  /** Bytes per row as stored in the file. */
+  rowBytes: number;
+}
+
 export interface RawMatrix {
   type: GgmlType;
   rows: number;
@@ -32,42 +47,7 @@ export interface RawMatrix {
   bytes: Uint8Array;
 }
 
-/** Row permutation between HF rotate-half and GGUF adjacent-pair Q/K layouts (whole rows). */
-export function permuteRows(
-  src: Uint8Array,
-  rows: number,
-  rowLen: number,
-  heads: number,
-  inverse: boolean,
-): Uint8Array {
-  const dst = new Uint8Array(src.length);
-  const hd = rows / heads;
-  const half = hd / 2;
-  for (let h = 0; h < heads; h++) {
-    for (let i = 0; i < half; i++) {
-      for (let j = 0; j < 2; j++) {
-        const ggufRow = h * hd + i * 2 + j;
-        const hfRow = h * hd + j * half + i;
-        const [to, from] = inverse ? [hfRow, ggufRow] : [ggufRow, hfRow];
-        dst.set(src.subarray(from * rowLen, (from + 1) * rowLen), to * rowLen);
-      }
-    }
-  }
-  return dst;
-}
-
-/** Transposes a [r, c] matrix of plain `elemBytes`-wide elements into [c, r]. */
-export function transposeBytes(src: Uint8Array, r: number, c: number, elemBytes: number): Uint8Array {
-  const dst = new Uint8Array(src.length);
-  for (let i = 0; i < r; i++) {
-    for (let j = 0; j < c; j++) {
-      const s = (i * c + j) * elemBytes;
-      const d = (j * r + i) * elemBytes;
-      for (let b = 0; b < elemBytes; b++) dst[d + b] = src[s + b]!;
-    }
-  }
-  return dst;
-}
+export { permuteRows, transposeBytes } from './layout.js';
 
 /** Reads canonical tensors out of a checkpoint (no backend: also used by the convert job). */
 export class TensorReader {
@@ -109,8 +89,8 @@ export class TensorReader {
     return bytes;
   }
 
-  /** Reads a matrix in canonical [rows, cols] layout, raw block bytes. */
-  rawMatrix(canonical: string, rows: number, cols: number): RawMatrix {
+  /** Checks a matrix tensor against the config's [rows, cols] before anything is read. */
+  protected planMatrix(canonical: string, rows: number, cols: number): MatrixPlan {
     const found = this.entry(canonical);
     if (found === undefined) this.missing(canonical);
     const { e, ref } = found;
@@ -137,33 +117,62 @@ export class TensorReader {
         },
       );
     }
-    let bytes = this.readBytes(e);
-    if (t.kind === 'permute') {
-      if (rows % t.heads !== 0 || (rows / t.heads) % 2 !== 0) {
-        throw new ShapeError(
-          `${this.ckpt.file}: tensor '${e.name}' rows ${rows} do not split into ${t.heads} heads`,
-          {
-            field: e.name,
-            file: this.ckpt.file,
-          },
-        );
-      }
-      bytes = permuteRows(bytes, rows, rb, t.heads, false);
-    } else if (t.kind === 'transpose') {
-      const tr = typeTraits(e.type);
-      if (tr.quantized) {
-        throw new UnsupportedError(
-          `${this.ckpt.file}: tensor '${e.name}': cannot transpose ${tr.name} blocks`,
-          {
-            field: e.name,
-            file: this.ckpt.file,
-          },
-        );
-      }
-      bytes = transposeBytes(bytes, er, ec, tr.typeSize);
+    if (t.kind === 'permute' && (rows % t.heads !== 0 || (rows / t.heads) % 2 !== 0)) {
+      throw new ShapeError(
+        `${this.ckpt.file}: tensor '${e.name}' rows ${rows} do not split into ${t.heads} heads`,
+        {
+          field: e.name,
+          file: this.ckpt.file,
+        },
+      );
     }
+    if (t.kind === 'transpose' && typeTraits(e.type).quantized) {
+      throw new UnsupportedError(
+        `${this.ckpt.file}: tensor '${e.name}': cannot transpose ${typeName(e.type)} blocks`,
+        {
+          field: e.name,
+          file: this.ckpt.file,
+        },
+      );
+    }
+    return { e, transform: t, rows, cols, rowBytes: rb };
+  }
+
+  /**
+   * Fills `dst` (e.byteLength bytes) with the matrix in canonical layout. Untransformed tensors
+   * are read straight into `dst`; a Q/K permutation runs in place through a one-head scratch; a
+   * transpose reads into a scratch of one tensor. The scratch is reused across tensors.
+   */
+  protected fillMatrix(p: MatrixPlan, dst: Uint8Array): void {
+    const { e, transform: t } = p;
+    if (t.kind === 'none') {
+      e.readInto(dst);
+    } else if (t.kind === 'permute') {
+      e.readInto(dst);
+      const head = (p.rows / t.heads) * p.rowBytes;
+      permuteRowsInPlace(dst, p.rows, p.rowBytes, t.heads, false, this.scratch(head));
+    } else {
+      const tmp = this.scratch(e.byteLength);
+      e.readInto(tmp);
+      transposeInto(tmp, dst, p.cols, p.rows, typeTraits(e.type).typeSize);
+    }
+  }
+
+  /** A reusable scratch view of `bytes` bytes (grown on demand, dropped with the reader). */
+  private scratch(bytes: number): Uint8Array {
+    if (this.scratchBuf.length < bytes) this.scratchBuf = allocBytes(bytes, 'load scratch', this.ckpt.file);
+    return this.scratchBuf.subarray(0, bytes);
+  }
+
+  private scratchBuf: Uint8Array = new Uint8Array(0);
+
+  /** Reads a matrix in canonical [rows, cols] layout, raw block bytes (a new array). */
+  rawMatrix(canonical: string, rows: number, cols: number): RawMatrix {
+    const p = this.planMatrix(canonical, rows, cols);
+    const bytes = allocBytes(p.e.byteLength, p.e.name, this.ckpt.file);
+    this.fillMatrix(p, bytes);
     this.params += rows * cols;
-    return { type: e.type, rows, cols, bytes };
+    return { type: p.e.type, rows, cols, bytes };
   }
 
   /** Reads a 1-D tensor of n values as f32. */
@@ -219,13 +228,17 @@ export class WeightLoader extends TensorReader {
     super(ckpt, map);
   }
 
-  upload(m: RawMatrix, name: string): Weight {
-    if (!this.backend.supportsWeight(m.type)) {
+  private checkSupported(type: GgmlType, name: string): void {
+    if (!this.backend.supportsWeight(type)) {
       throw new UnsupportedError(
-        `${this.ckpt.file}: tensor '${name}' has type ${typeName(m.type)}, which backend ${this.backend.name} does not support`,
+        `${this.ckpt.file}: tensor '${name}' has type ${typeName(type)}, which backend ${this.backend.name} does not support`,
         { field: name, file: this.ckpt.file },
       );
     }
+  }
+
+  upload(m: RawMatrix, name: string): Weight {
+    this.checkSupported(m.type, name);
     const w = this.backend.uploadWeight(m.type, m.rows, m.cols, m.bytes);
     this.uploaded.push(w);
     return w;
@@ -247,8 +260,21 @@ export class WeightLoader extends TensorReader {
     this.allocated.length = 0;
   }
 
+  /**
+   * Loads a matrix straight into its backend storage: the file bytes are read into the view
+   * `allocWeight` returns (no temporary for untransformed tensors), then committed.
+   */
   matrix(canonical: string, rows: number, cols: number): Weight {
-    return this.upload(this.rawMatrix(canonical, rows, cols), canonical);
+    const p = this.planMatrix(canonical, rows, cols);
+    this.checkSupported(p.e.type, canonical);
+    const { weight, bytes } = this.backend.allocWeight(p.e.type, rows, cols);
+    this.uploaded.push(weight);
+    // No backend allocation until commit: the view stays valid while it is filled.
+    this.fillMatrix(p, bytes);
+    const w = this.backend.commitWeight(weight);
+    this.uploaded[this.uploaded.length - 1] = w;
+    this.params += rows * cols;
+    return w;
   }
 
   optionalMatrix(canonical: string, rows: number, cols: number): Weight | null {

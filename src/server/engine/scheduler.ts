@@ -17,6 +17,8 @@ export interface SchedulerOptions {
   queue: number;
   /** KV-cache capacity of each slot, in tokens. */
   contextLength: number;
+  /** KV-cache storage of each slot: 'f32' (default) or 'q8_0'. */
+  cacheType?: 'f32' | 'q8_0';
   /** Most prompt tokens one sequence feeds per step. Default 128. */
   prefillChunk?: number;
   /** Most prompt tokens all sequences feed per step. Default 256. */
@@ -185,6 +187,7 @@ export class Scheduler {
               contextLength: this.opts.contextLength,
               maxBatch: this.chunk,
               lazyWorkspace: true, // slots run only through forwardBatch
+              cacheType: this.opts.cacheType,
             }),
             ids: [],
           };
