@@ -24,9 +24,6 @@ export interface Recipe {
 }
 
 const NANOGPT_OPTIM: AdamWConfig = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, gradClip: 1 };
-// nanoGPT's own decay rule (every ≥ 2-D tensor, token and position embeddings included), for the
-// recipe that reproduces nanoGPT's published result.
-const NANOGPT_CHAR_OPTIM: AdamWConfig = { ...NANOGPT_OPTIM, decayRule: 'ndim' };
 
 export const PRESETS: Readonly<Record<string, Recipe>> = {
   // nanoGPT's Shakespeare-char CPU recipe (README "I only have a macbook"): 4 layers, 4 heads,
@@ -50,7 +47,7 @@ export const PRESETS: Readonly<Record<string, Recipe>> = {
     lr: 1e-3,
     minLr: 1e-4,
     warmupSteps: 100,
-    optim: NANOGPT_CHAR_OPTIM,
+    optim: NANOGPT_OPTIM,
     evalEvery: 250,
     evalBatches: 20,
     saveEvery: 500,

@@ -63,7 +63,7 @@ export function initGpt2Params(params: ParamStore, c: Gpt2TrainConfig, rng: Rng)
   );
   params.add(
     { name: 'position_embd.weight', shape: [c.contextLength, D], decay: false },
-    normal(c.contextLength * D, 0.02), // nanoGPT and HF GPT-2: every embedding N(0, 0.02)
+    normal(c.contextLength * D, 0.01), // llm.c's choice (nanoGPT: 0.02)
   );
   for (let l = 0; l < c.nLayer; l++) {
     const p = `blk.${l}.`;
