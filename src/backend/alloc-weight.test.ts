@@ -156,3 +156,25 @@ test('wasm: commitWeight runs the quantized post-upload step; a failing upload f
     be.dispose();
   }
 });
+
+test('wasm: an F16 weight holding an inf or NaN is refused at commit (the f16 decode kernel widens finite halves only)', async () => {
+  const be: WasmBackend = await createWasmBackend({ threads: 1 });
+  try {
+    for (const [at, bits] of [
+      [0, 0x7c00], // +inf, first element
+      [37, 0xfc00], // -inf, in the K % 8 tail
+      [20, 0x7e01], // NaN
+    ] as const) {
+      const data = new Uint8Array(2 * 3 * 13);
+      const u16 = new Uint16Array(data.buffer);
+      for (let i = 0; i < u16.length; i++) u16[i] = 0x3c00 + i; // finite halves
+      u16[at] = bits;
+      expectField(() => be.uploadWeight(GgmlType.F16, 3, 13, data), FormatError, 'data');
+    }
+    // The largest finite half and subnormals pass.
+    const ok = new Uint16Array([0x7bff, 0xfbff, 0x0001, 0x8001, 0, 0x8000, 0x3c00, 0x03ff]);
+    be.freeWeight(be.uploadWeight(GgmlType.F16, 1, 8, new Uint8Array(ok.buffer)));
+  } finally {
+    be.dispose();
+  }
+});

@@ -1,7 +1,7 @@
 // WasmBackend: the Backend interface over AssemblyScript SIMD kernels on one shared memory.
 // Hot ops (GEMM, linear, attention, norms, element-wise) are WASM and parallel; training-only
 // ops are loops over the memory view (ops-train.ts, ops-attn.ts).
-import { ShapeError, UnsupportedError, UsageError } from '../../errors.js';
+import { FormatError, ShapeError, UnsupportedError, UsageError } from '../../errors.js';
 import { canDequantize, dequantizeRow } from '../../quant/index.js';
 import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
 import type { AttentionParams, Backend, Buf, MatmulParams, RopeParams, Weight } from '../backend.js';
@@ -184,6 +184,12 @@ export class WasmBackend extends WasmTrainOps implements Backend {
     if (b.bytes !== this.weightBytes('commitWeight', w.type, w.rows, w.cols)) {
       throw new ShapeError('commitWeight: the weight does not match its buffer', { field: 'w' });
     }
+    if (plainType(w.type) === BType.F16 && this.ctx.exports.f16_nonfinite!(b.ptr, w.rows * w.cols) !== 0) {
+      // The f16 decode kernel widens finite halves only (kernels/matvec.ts).
+      throw new FormatError(`commitWeight: F16 weight [${w.rows}, ${w.cols}] holds an inf or NaN`, {
+        field: 'data',
+      });
+    }
     return quantLinearTypes.has(w.type) ? commitQuantWeight(this.ctx, w as WasmWeight) : w;
   }
 
@@ -256,10 +262,19 @@ export class WasmBackend extends WasmTrainOps implements Backend {
     if (bt !== BType.F32) {
       // ggml pairs f16 (bf16) weights with activations rounded to f16 (bf16).
       xa = this.ctx.scratch(2, m * K * 4);
-      const r = ARGS[2]!;
-      r[0] = xp;
-      r[1] = xa;
-      this.ctx.parallel(bt === BType.F16 ? 'round_f16' : 'round_bf16', r, m * K, 65536);
+      if (bt === BType.F16 && m <= MATVEC_MAX_M) {
+        // The f16 matvec reads each group of 8 activations as evens then odds (kernels/matvec.ts).
+        const r = ARGS[3]!;
+        r[0] = xp;
+        r[1] = xa;
+        r[2] = K;
+        this.ctx.parallel('round_f16_perm', r, m, 1);
+      } else {
+        const r = ARGS[2]!;
+        r[0] = xp;
+        r[1] = xa;
+        this.ctx.parallel(bt === BType.F16 ? 'round_f16' : 'round_bf16', r, m * K, 65536);
+      }
     }
     if (m <= MATVEC_MAX_M) {
       const a = ARGS[8]!;
