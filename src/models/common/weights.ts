@@ -7,7 +7,7 @@
 import type { Backend, Buf, Weight } from '../../backend/backend.js';
 import { ShapeError, UnsupportedError } from '../../errors.js';
 import { allocBytes } from '../../io/byte-source.js';
-import { dequantizeRow } from '../../quant/index.js';
+import { canDequantize, dequantizeRow } from '../../quant/index.js';
 import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js';
 import type { Checkpoint, TensorEntry } from './checkpoint.js';
 import { permuteRows, permuteRowsInPlace, transposeInto } from './layout.js';
@@ -159,7 +159,7 @@ export class TensorReader {
   }
 
   /** A reusable scratch view of `bytes` bytes (grown on demand, dropped with the reader). */
-  private scratch(bytes: number): Uint8Array {
+  protected scratch(bytes: number): Uint8Array {
     if (this.scratchBuf.length < bytes) this.scratchBuf = allocBytes(bytes, 'load scratch', this.ckpt.file);
     return this.scratchBuf.subarray(0, bytes);
   }
@@ -228,18 +228,30 @@ export class WeightLoader extends TensorReader {
     super(ckpt, map);
   }
 
-  private checkSupported(type: GgmlType, name: string): void {
-    if (!this.backend.supportsWeight(type)) {
-      throw new UnsupportedError(
-        `${this.ckpt.file}: tensor '${name}' has type ${typeName(type)}, which backend ${this.backend.name} does not support`,
-        { field: name, file: this.ckpt.file },
-      );
-    }
+  /**
+   * The type a tensor stored as `type` is loaded as: itself when the backend has kernels for it,
+   * else F32, dequantized at load (e.g. Q4_1/Q5_0/Q5_1 on the WASM backend: 4–6× the memory of
+   * the file for those tensors, but the model runs). Throws UnsupportedError otherwise.
+   */
+  private loadType(type: GgmlType, name: string): GgmlType {
+    if (this.backend.supportsWeight(type)) return type;
+    if (canDequantize(type) && this.backend.supportsWeight(GgmlType.F32)) return GgmlType.F32;
+    throw new UnsupportedError(
+      `${this.ckpt.file}: tensor '${name}' has type ${typeName(type)}, which backend ${this.backend.name} does not support`,
+      { field: name, file: this.ckpt.file },
+    );
   }
 
   upload(m: RawMatrix, name: string): Weight {
-    this.checkSupported(m.type, name);
-    const w = this.backend.uploadWeight(m.type, m.rows, m.cols, m.bytes);
+    let w: Weight;
+    if (this.loadType(m.type, name) === m.type) {
+      w = this.backend.uploadWeight(m.type, m.rows, m.cols, m.bytes);
+    } else {
+      const f = new Float32Array(m.rows * m.cols);
+      const rb = m.bytes.length / m.rows;
+      for (let r = 0; r < m.rows; r++) dequantizeRow(m.type, m.bytes, r * rb, f, r * m.cols, m.cols);
+      w = this.backend.uploadWeight(GgmlType.F32, m.rows, m.cols, new Uint8Array(f.buffer));
+    }
     this.uploaded.push(w);
     return w;
   }
@@ -266,11 +278,20 @@ export class WeightLoader extends TensorReader {
    */
   matrix(canonical: string, rows: number, cols: number): Weight {
     const p = this.planMatrix(canonical, rows, cols);
-    this.checkSupported(p.e.type, canonical);
-    const { weight, bytes } = this.backend.allocWeight(p.e.type, rows, cols);
+    const type = this.loadType(p.e.type, canonical);
+    // A type the backend lacks kernels for is read into the (reused) scratch and dequantized.
+    const src = type === p.e.type ? undefined : this.scratch(p.e.byteLength);
+    if (src !== undefined) this.fillMatrix(p, src);
+    const { weight, bytes } = this.backend.allocWeight(type, rows, cols);
     this.uploaded.push(weight);
     // No backend allocation until commit: the view stays valid while it is filled.
-    this.fillMatrix(p, bytes);
+    if (src === undefined) {
+      this.fillMatrix(p, bytes);
+    } else {
+      const f = new Float32Array(bytes.buffer, bytes.byteOffset, rows * cols);
+      const rb = rowBytes(p.e.type, cols)!;
+      for (let r = 0; r < rows; r++) dequantizeRow(p.e.type, src, r * rb, f, r * cols, cols);
+    }
     const w = this.backend.commitWeight(weight);
     this.uploaded[this.uploaded.length - 1] = w;
     this.params += rows * cols;
