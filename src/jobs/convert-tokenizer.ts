@@ -18,9 +18,11 @@ export type MetaEntry = [string, GgufKv];
 
 // llama.cpp token types.
 const NORMAL = 1;
+const UNKNOWN = 2;
 const CONTROL = 3;
 const USER_DEFINED = 4;
 const UNUSED = 5;
+const BYTE = 6;
 
 const str = (value: string): GgufKv => ({ type: GgufValueType.STRING, value });
 const u32 = (value: number): GgufKv => ({ type: GgufValueType.UINT32, value });
@@ -88,7 +90,89 @@ function preName(preTokenizer: unknown): string {
   return 'gpt-2';
 }
 
-/** GGUF tokenizer metadata from a byte-level BPE tokenizer.json (+ tokenizer_config.json). */
+/** Whether a ByteLevel step appears in the tokenizer.json's pre-tokenizer or decoder. */
+function hasByteLevel(json: Obj): boolean {
+  let found = false;
+  const walk = (p: unknown) => {
+    if (!isObj(p)) return;
+    if (p.type === 'ByteLevel') found = true;
+    for (const k of ['pretokenizers', 'decoders']) if (Array.isArray(p[k])) (p[k] as unknown[]).forEach(walk);
+  };
+  walk(json.pre_tokenizer);
+  walk(json.decoder);
+  return found;
+}
+
+/** Steps of a normalizer/pre-tokenizer (a Sequence or one step). */
+function stepsOf(v: unknown): Obj[] {
+  if (!isObj(v)) return [];
+  for (const k of ['normalizers', 'pretokenizers'])
+    if (Array.isArray(v[k])) return (v[k] as unknown[]).filter(isObj);
+  return [v];
+}
+
+/** SentencePiece-style BPE: spaces become '▁' (a Replace normalizer or a Metaspace pre-tokenizer). */
+function spmSpaces(json: Obj): boolean {
+  const replaces = stepsOf(json.normalizer).some(
+    (n) => n.type === 'Replace' && isObj(n.pattern) && n.pattern.String === ' ' && n.content === '\u2581',
+  );
+  return replaces || stepsOf(json.pre_tokenizer).some((n) => n.type === 'Metaspace');
+}
+
+/**
+ * GGUF 'llama' (SentencePiece) vocabulary from a SentencePiece-style BPE tokenizer.json: the same
+ * token strings ('▁' spaces); each merge's result gets the score −(rank + 1), so merging by
+ * highest score (llama.cpp's SPM tokenizer) follows the BPE merge order; other tokens get −1e9
+ * (never preferred as a merge result). Byte-fallback tokens `<0xNN>` are typed BYTE, the unknown
+ * token UNKNOWN; the space prefix follows the normalizer's Prepend or Metaspace's scheme.
+ */
+function spmVocabMeta(
+  json: Obj,
+  model: Obj,
+  tokens: string[],
+  types: Int32Array,
+  index: Map<string, number>,
+  merges: string[],
+  cfg: Obj,
+): MetaEntry[] {
+  const n = tokens.length;
+  const scores = new Float32Array(n).fill(-1e9);
+  merges.forEach((m, rank) => {
+    const sp = m.indexOf(' ');
+    const id = index.get(m.slice(0, sp) + m.slice(sp + 1));
+    if (id !== undefined && scores[id] === -1e9) scores[id] = -(rank + 1);
+  });
+  for (let i = 0; i < n; i++) {
+    if (types[i] !== NORMAL) continue;
+    if (merges.length === 0 || [...tokens[i]!].length === 1) scores[i] = 0; // initial symbols
+  }
+  const byteFallback = model.byte_fallback === true;
+  if (byteFallback) for (let i = 0; i < n; i++) if (/^<0x[0-9A-F]{2}>$/.test(tokens[i]!)) types[i] = BYTE;
+  const unk = typeof model.unk_token === 'string' ? index.get(model.unk_token) : undefined;
+  if (unk !== undefined) types[unk] = UNKNOWN;
+  const prepend = stepsOf(json.normalizer).some((s) => s.type === 'Prepend' && s.prepend === '\u2581');
+  const meta = stepsOf(json.pre_tokenizer).find((s) => s.type === 'Metaspace');
+  const scheme =
+    meta === undefined
+      ? undefined
+      : (meta.prepend_scheme ?? (meta.add_prefix_space === false ? 'never' : 'always'));
+  const out: MetaEntry[] = [
+    ['tokenizer.ggml.model', str('llama')],
+    ['tokenizer.ggml.tokens', strArr(tokens)],
+    [
+      'tokenizer.ggml.scores',
+      { type: GgufValueType.ARRAY, value: { itemType: GgufValueType.FLOAT32, values: scores } },
+    ],
+    ['tokenizer.ggml.token_type', i32Arr(types)],
+    ['tokenizer.ggml.add_space_prefix', bool(scheme === undefined ? prepend : scheme !== 'never')],
+    // The llama model's default is to add BOS: say what the tokenizer does.
+    ['tokenizer.ggml.add_bos_token', bool(cfg.add_bos_token === true)],
+  ];
+  if (unk !== undefined) out.push(['tokenizer.ggml.unknown_token_id', u32(unk)]);
+  return out;
+}
+
+/** GGUF tokenizer metadata from a BPE tokenizer.json (byte-level, or SentencePiece-style with '▁' spaces) (+ tokenizer_config.json). */
 export function ggufMetaFromHfJson(json: unknown, config: unknown, file: string): MetaEntry[] {
   if (!isObj(json) || !isObj(json.model))
     throw new FormatError(`${file}: 'model' must be an object`, { field: 'model', file });
@@ -152,14 +236,17 @@ export function ggufMetaFromHfJson(json: unknown, config: unknown, file: string)
       file,
     });
   });
-  const out: MetaEntry[] = [
-    ['tokenizer.ggml.model', str('gpt2')],
-    ['tokenizer.ggml.pre', str(preName(json.pre_tokenizer))],
-    ['tokenizer.ggml.tokens', strArr(tokens)],
-    ['tokenizer.ggml.token_type', i32Arr(types)],
-    ['tokenizer.ggml.merges', strArr(merges)],
-  ];
   const cfg = isObj(config) ? config : {};
+  const spm = !hasByteLevel(json) && spmSpaces(json);
+  const out: MetaEntry[] = spm
+    ? spmVocabMeta(json, model, tokens, types, index, merges, cfg)
+    : [
+        ['tokenizer.ggml.model', str('gpt2')],
+        ['tokenizer.ggml.pre', str(preName(json.pre_tokenizer))],
+        ['tokenizer.ggml.tokens', strArr(tokens)],
+        ['tokenizer.ggml.token_type', i32Arr(types)],
+        ['tokenizer.ggml.merges', strArr(merges)],
+      ];
   const text = (v: unknown) =>
     typeof v === 'string' ? v : isObj(v) && typeof v.content === 'string' ? v.content : undefined;
   const idOf = (v: unknown) => {
@@ -170,7 +257,7 @@ export function ggufMetaFromHfJson(json: unknown, config: unknown, file: string)
   const eos = idOf(cfg.eos_token);
   if (bos !== undefined) out.push(['tokenizer.ggml.bos_token_id', u32(bos)]);
   if (eos !== undefined) out.push(['tokenizer.ggml.eos_token_id', u32(eos)]);
-  if (typeof cfg.add_bos_token === 'boolean')
+  if (typeof cfg.add_bos_token === 'boolean' && !spm)
     out.push(['tokenizer.ggml.add_bos_token', bool(cfg.add_bos_token)]);
   if (typeof cfg.add_eos_token === 'boolean')
     out.push(['tokenizer.ggml.add_eos_token', bool(cfg.add_eos_token)]);

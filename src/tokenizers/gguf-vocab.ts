@@ -215,12 +215,16 @@ export function tokenizerFromGguf(g: Gguf): BaseTokenizer {
   };
 
   if (model === 'llama') {
+    // Without byte-fallback tokens a character outside the vocabulary becomes the unknown token
+    // (as SentencePiece and Hugging Face do) instead of vanishing.
+    const hasBytes = types.some((t) => t === TokenType.Byte);
     return new SpmTokenizer({
       ...base,
       scores: scoresArr ?? new Float32Array(n),
       types,
       addSpacePrefix,
       stripLeadingSpace: addSpacePrefix,
+      unkId: hasBytes ? undefined : unk,
     });
   }
   if (model === 'bert') {
