@@ -2,7 +2,7 @@
 // Parallel over weight rows: (r0, r1) is a range of output columns n. Four weight rows per pass
 // share each activation load; for m > 1 the 4-row block is reused from cache for every x row.
 // f16/bf16 weights pair with activations already rounded to that type (round_f16 / round_bf16).
-import { bf16x4ToF32, f16ToF32, f16x4ToF32, f32ToBf16, f32ToF16, hsum, madd } from './simd';
+import { bf16x4ToF32, f16ToF32, f32ToBf16, f32ToF16, hsum, madd } from './simd';
 
 // The weight element type is a compile-time type parameter: f32 = f32, u16 = f16, i16 = bf16.
 
@@ -33,14 +33,17 @@ class H {
   }
 }
 
-function w8<T>(p: usize, hi: bool): v128 {
-  // 4 weights starting at element (hi ? 4 : 0) of the 8 at p, as f32x4.
+function w8<T>(p: usize, hi: bool, msk: v128, mul: v128): v128 {
+  // 4 of the 8 weights at p, as f32x4: f32 and bf16 elements (hi ? 4 : 0) .. +3; f16 the odd
+  // (hi) or even elements, paired with activations stored evens-then-odds (round_f16_perm).
   if (sizeof<T>() === 4) return hi ? v128.load(p, 16) : v128.load(p);
-  const h = hi
-    ? i32x4.extend_low_i16x8_u(v128.load64_zero(p, 8))
-    : i32x4.extend_low_i16x8_u(v128.load64_zero(p));
-  if (isSigned<T>()) return bf16x4ToF32(h);
-  return f16x4ToF32(h);
+  if (isSigned<T>()) {
+    return bf16x4ToF32(
+      hi ? i32x4.extend_low_i16x8_u(v128.load64_zero(p, 8)) : i32x4.extend_low_i16x8_u(v128.load64_zero(p)),
+    );
+  }
+  const v = v128.load(p);
+  return hi ? H.odd(v, msk, mul) : H.even(v, msk, mul);
 }
 
 function w1<T>(p: usize, k: usize): f32 {
@@ -73,7 +76,7 @@ export function matvec(
   r1: i32,
 ): void {
   if (dtype === 0) mv<f32>(W, K, x, m, y, N, accumulate, r0, r1);
-  else if (dtype === 1) mvf16(W, K, x, m, y, N, accumulate, r0, r1);
+  else if (dtype === 1) mv<u16>(W, K, x, m, y, N, accumulate, r0, r1);
   else mv<i16>(W, K, x, m, y, N, accumulate, r0, r1);
 }
 
@@ -91,6 +94,9 @@ function mv<T>(
   const esz = <usize>sizeof<T>();
   const rs = <usize>K * esz;
   const K8 = K & ~7;
+  // f16 widening constants (unused by the other element types), loaded once per call.
+  const msk = v128.load(MVK);
+  const mul = v128.load(MVK, 16);
   let n = r0;
   for (; n + 4 <= r1; n += 4) {
     const w0 = W + <usize>n * rs;
@@ -112,14 +118,14 @@ function mv<T>(
         const xa = v128.load(xp);
         const xb = v128.load(xp, 16);
         const o = <usize>k * esz;
-        a0 = madd(w8<T>(w0 + o, false), xa, a0);
-        b0 = madd(w8<T>(w0 + o, true), xb, b0);
-        a1 = madd(w8<T>(w1p + o, false), xa, a1);
-        b1 = madd(w8<T>(w1p + o, true), xb, b1);
-        a2 = madd(w8<T>(w2 + o, false), xa, a2);
-        b2 = madd(w8<T>(w2 + o, true), xb, b2);
-        a3 = madd(w8<T>(w3 + o, false), xa, a3);
-        b3 = madd(w8<T>(w3 + o, true), xb, b3);
+        a0 = madd(w8<T>(w0 + o, false, msk, mul), xa, a0);
+        b0 = madd(w8<T>(w0 + o, true, msk, mul), xb, b0);
+        a1 = madd(w8<T>(w1p + o, false, msk, mul), xa, a1);
+        b1 = madd(w8<T>(w1p + o, true, msk, mul), xb, b1);
+        a2 = madd(w8<T>(w2 + o, false, msk, mul), xa, a2);
+        b2 = madd(w8<T>(w2 + o, true, msk, mul), xb, b2);
+        a3 = madd(w8<T>(w3 + o, false, msk, mul), xa, a3);
+        b3 = madd(w8<T>(w3 + o, true, msk, mul), xb, b3);
       }
       let s0 = hsum(f32x4.add(a0, b0));
       let s1 = hsum(f32x4.add(a1, b1));
@@ -148,8 +154,8 @@ function mv<T>(
       for (let k = 0; k < K8; k += 8) {
         const xp = xr + <usize>k * 4;
         const o = <usize>k * esz;
-        a0 = madd(w8<T>(w0 + o, false), v128.load(xp), a0);
-        b0 = madd(w8<T>(w0 + o, true), v128.load(xp, 16), b0);
+        a0 = madd(w8<T>(w0 + o, false, msk, mul), v128.load(xp), a0);
+        b0 = madd(w8<T>(w0 + o, true, msk, mul), v128.load(xp, 16), b0);
       }
       let s = hsum(f32x4.add(a0, b0));
       for (let k = K8; k < K; k++) s += w1<T>(w0, k) * load<f32>(xr + <usize>k * 4);
@@ -158,96 +164,9 @@ function mv<T>(
   }
 }
 
-/** F16 weights; x rows permuted per group of 8 by round_f16_perm (see the constants above). */
-function mvf16(
-  W: usize,
-  K: i32,
-  x: usize,
-  m: i32,
-  y: usize,
-  N: i32,
-  accumulate: i32,
-  r0: i32,
-  r1: i32,
-): void {
-  const msk = v128.load(MVK);
-  const mul = v128.load(MVK, 16);
-  const rs = <usize>K * 2;
-  const K8 = K & ~7;
-  let n = r0;
-  for (; n + 4 <= r1; n += 4) {
-    const w0 = W + <usize>n * rs;
-    const w1p = w0 + rs;
-    const w2 = w1p + rs;
-    const w3 = w2 + rs;
-    for (let i = 0; i < m; i++) {
-      const xr = x + <usize>i * <usize>K * 4;
-      let a0 = f32x4.splat(0);
-      let a1 = a0;
-      let a2 = a0;
-      let a3 = a0;
-      let b0 = a0;
-      let b1 = a0;
-      let b2 = a0;
-      let b3 = a0;
-      for (let k = 0; k < K8; k += 8) {
-        const xp = xr + <usize>k * 4;
-        const xe = v128.load(xp);
-        const xo = v128.load(xp, 16);
-        const o = <usize>k * 2;
-        const v0 = v128.load(w0 + o);
-        const v1 = v128.load(w1p + o);
-        const v2 = v128.load(w2 + o);
-        const v3 = v128.load(w3 + o);
-        a0 = madd(H.even(v0, msk, mul), xe, a0);
-        b0 = madd(H.odd(v0, msk, mul), xo, b0);
-        a1 = madd(H.even(v1, msk, mul), xe, a1);
-        b1 = madd(H.odd(v1, msk, mul), xo, b1);
-        a2 = madd(H.even(v2, msk, mul), xe, a2);
-        b2 = madd(H.odd(v2, msk, mul), xo, b2);
-        a3 = madd(H.even(v3, msk, mul), xe, a3);
-        b3 = madd(H.odd(v3, msk, mul), xo, b3);
-      }
-      let s0 = hsum(f32x4.add(a0, b0));
-      let s1 = hsum(f32x4.add(a1, b1));
-      let s2 = hsum(f32x4.add(a2, b2));
-      let s3 = hsum(f32x4.add(a3, b3));
-      for (let k = K8; k < K; k++) {
-        const xv = load<f32>(xr + <usize>k * 4);
-        s0 += w1<u16>(w0, k) * xv;
-        s1 += w1<u16>(w1p, k) * xv;
-        s2 += w1<u16>(w2, k) * xv;
-        s3 += w1<u16>(w3, k) * xv;
-      }
-      const yo = y + (<usize>i * <usize>N + <usize>n) * 4;
-      put(yo, s0, accumulate);
-      put(yo + 4, s1, accumulate);
-      put(yo + 8, s2, accumulate);
-      put(yo + 12, s3, accumulate);
-    }
-  }
-  for (; n < r1; n++) {
-    const w0 = W + <usize>n * rs;
-    for (let i = 0; i < m; i++) {
-      const xr = x + <usize>i * <usize>K * 4;
-      let a0 = f32x4.splat(0);
-      let b0 = a0;
-      for (let k = 0; k < K8; k += 8) {
-        const xp = xr + <usize>k * 4;
-        const v0 = v128.load(w0 + <usize>k * 2);
-        a0 = madd(H.even(v0, msk, mul), v128.load(xp), a0);
-        b0 = madd(H.odd(v0, msk, mul), v128.load(xp, 16), b0);
-      }
-      let s = hsum(f32x4.add(a0, b0));
-      for (let k = K8; k < K; k++) s += w1<u16>(w0, k) * load<f32>(xr + <usize>k * 4);
-      put(y + (<usize>i * <usize>N + <usize>n) * 4, s, accumulate);
-    }
-  }
-}
-
 /**
  * Rows t in [r0, r1) of x [m][K]: dst = f32(f16(src)) with every whole group of 8 stored as
- * x0 x2 x4 x6 x1 x3 x5 x7 (the order mvf16 reads); the K % 8 tail stays in place.
+ * x0 x2 x4 x6 x1 x3 x5 x7 (the order mv<u16> reads); the K % 8 tail stays in place.
  */
 export function round_f16_perm(src: usize, dst: usize, K: i32, r0: i32, r1: i32): void {
   const K8 = K & ~7;
