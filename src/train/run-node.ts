@@ -19,6 +19,7 @@ import { trainedGguf, trainedHf } from './export.js';
 import type { NetConfig } from './nets/index.js';
 import { type LossPoint, writeLossCurve } from './plot-node.js';
 import { PRESETS, type Recipe } from './presets.js';
+import { checkRecipe, checkRecipeKeys } from './recipe-check.js';
 import { type StepLog, type TrainConfig, Trainer } from './trainer.js';
 
 export interface RunOptions {
@@ -65,18 +66,21 @@ export function recipeFor(
     } catch (err) {
       throw new UsageError(`--config ${configFile}: ${(err as Error).message}`, { field: '--config' });
     }
+    checkRecipeKeys(`--config ${configFile}`, j);
     const base = PRESETS[(j as { preset?: string }).preset ?? 'nanogpt-shakespeare-char'];
     if (base === undefined) throw new UsageError(`--config: unknown base preset`, { field: 'preset' });
-    const o = j as Partial<Recipe> & { net?: Partial<Recipe['net']> };
-    return {
-      recipe: {
-        ...base,
-        ...o,
-        net: { ...base.net, ...(o.net ?? {}) } as Recipe['net'],
-        optim: { ...base.optim, ...(o.optim ?? {}) },
-      },
-      name: configFile,
+    const { preset: _preset, ...o } = j as Partial<Recipe> & {
+      preset?: string;
+      net?: Partial<Recipe['net']>;
     };
+    const recipe: Recipe = {
+      ...base,
+      ...o,
+      net: { ...base.net, ...(o.net ?? {}) } as Recipe['net'],
+      optim: { ...base.optim, ...(o.optim ?? {}) },
+    };
+    checkRecipe(`--config ${configFile}`, recipe);
+    return { recipe, name: configFile };
   }
   const key = name ?? 'nanogpt-shakespeare-char';
   const recipe = PRESETS[key];

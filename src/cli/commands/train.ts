@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { createBackend } from '../../backend/create.js';
 import { UsageError } from '../../errors.js';
+import { checkRecipe } from '../../train/recipe-check.js';
 import { type RunOptions, recipeFor, TrainingRun } from '../../train/run-node.js';
 import type { CliCommand } from '../command.js';
 
@@ -80,6 +81,7 @@ async function action(f: TrainFlags): Promise<void> {
       evalBatches: int('--eval-batches', f.evalBatches, 1) ?? base.evalBatches,
       saveEvery: int('--save-every', f.saveEvery) ?? base.saveEvery,
     };
+    checkRecipe('train', recipe);
     const opts: RunOptions = {
       out: f.out,
       recipe,
