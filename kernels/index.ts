@@ -1,5 +1,6 @@
 // AssemblyScript kernel module entry. Each kernel family lives in its own file and is
 // re-exported here; scripts/build.mjs compiles this file twice (portable SIMD128 and relaxed SIMD).
+export * from './activation_backward';
 export * from './attention';
 export * from './attention_train';
 export * from './elementwise';
@@ -7,6 +8,7 @@ export * from './gemm';
 export * from './kv_q8';
 export * from './matvec';
 export * from './norm';
+export * from './norm_backward';
 export * from './probe';
 export * from './quant_act';
 export * from './quant_q4_0';

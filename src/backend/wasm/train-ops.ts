@@ -97,18 +97,28 @@ export class WasmTrainOps extends WasmElementwise {
   ): void {
     const n = rows * dim;
     const op = 'layernormBackward';
-    T.layernormBackward(
-      this.ctx.f32(),
-      f32At(dx, 0, n, op, 'dx') >>> 2,
-      dw === null ? -1 : f32At(dw, 0, dim, op, 'dw') >>> 2,
-      db === null ? -1 : f32At(db, 0, dim, op, 'db') >>> 2,
-      f32At(dout, 0, n, op, 'dout') >>> 2,
-      f32At(x, 0, n, op, 'x') >>> 2,
-      w === null ? -1 : f32At(w, 0, dim, op, 'w') >>> 2,
-      rows,
-      dim,
-      eps,
-    );
+    checkDim(op, 'rows', rows);
+    checkDim(op, 'dim', dim);
+    const stats = this.ctx.scratch(7, Math.max(1, rows) * 16);
+    const a = ARGS[7]!;
+    a[0] = f32At(dx, 0, n, op, 'dx');
+    a[1] = f32At(dout, 0, n, op, 'dout');
+    a[2] = f32At(x, 0, n, op, 'x');
+    a[3] = w === null ? 0 : f32At(w, 0, dim, op, 'w');
+    a[4] = stats;
+    a[5] = dim;
+    a[6] = eps;
+    this.ctx.parallel('layernorm_backward_dx', a, rows, Math.max(1, Math.floor(16384 / Math.max(dim, 1))));
+    if (dw === null && db === null) return;
+    const c = ARGS[7]!;
+    c[0] = dw === null ? 0 : f32At(dw, 0, dim, op, 'dw');
+    c[1] = db === null ? 0 : f32At(db, 0, dim, op, 'db');
+    c[2] = f32At(dout, 0, n, op, 'dout');
+    c[3] = f32At(x, 0, n, op, 'x');
+    c[4] = stats;
+    c[5] = rows;
+    c[6] = dim;
+    this.ctx.parallel('layernorm_backward_dwdb', c, dim, 16);
   }
 
   softmaxBackward(dx: Buf, dout: Buf, y: Buf, rows: number, cols: number, scale = 1): void {
@@ -126,38 +136,29 @@ export class WasmTrainOps extends WasmElementwise {
   }
 
   siluBackward(dx: Buf, dout: Buf, x: Buf, n: number): void {
-    const op = 'siluBackward';
-    T.siluBackward(
-      this.ctx.f32(),
-      f32At(dx, 0, n, op, 'dx') >>> 2,
-      f32At(dout, 0, n, op, 'dout') >>> 2,
-      f32At(x, 0, n, op, 'x') >>> 2,
-      n,
-    );
+    this.activationBackward('siluBackward', 'ew_silu_backward', dx, dout, x, n);
   }
 
   geluBackward(dx: Buf, dout: Buf, x: Buf, n: number): void {
-    const op = 'geluBackward';
-    T.geluBackward(
-      this.ctx.f32(),
-      f32At(dx, 0, n, op, 'dx') >>> 2,
-      f32At(dout, 0, n, op, 'dout') >>> 2,
-      f32At(x, 0, n, op, 'x') >>> 2,
-      n,
-    );
+    this.activationBackward('geluBackward', 'ew_gelu_backward', dx, dout, x, n);
+  }
+
+  /** dx = dout · f'(x) by a parallel WASM kernel (kernels/activation_backward.ts). */
+  private activationBackward(op: string, fn: string, dx: Buf, dout: Buf, x: Buf, n: number): void {
+    checkDim(op, 'n', n);
+    this.ew(fn, 3, f32At(dx, 0, n, op, 'dx'), f32At(dout, 0, n, op, 'dout'), f32At(x, 0, n, op, 'x'), n);
   }
 
   swigluBackward(dgate: Buf, dup: Buf, dout: Buf, gate: Buf, up: Buf, n: number): void {
     const op = 'swigluBackward';
-    T.swigluBackward(
-      this.ctx.f32(),
-      f32At(dgate, 0, n, op, 'dgate') >>> 2,
-      f32At(dup, 0, n, op, 'dup') >>> 2,
-      f32At(dout, 0, n, op, 'dout') >>> 2,
-      f32At(gate, 0, n, op, 'gate') >>> 2,
-      f32At(up, 0, n, op, 'up') >>> 2,
-      n,
-    );
+    checkDim(op, 'n', n);
+    const a = ARGS[5]!;
+    a[0] = f32At(dgate, 0, n, op, 'dgate');
+    a[1] = f32At(dup, 0, n, op, 'dup');
+    a[2] = f32At(dout, 0, n, op, 'dout');
+    a[3] = f32At(gate, 0, n, op, 'gate');
+    a[4] = f32At(up, 0, n, op, 'up');
+    this.ctx.parallel('ew_swiglu_backward', a, n, 16384);
   }
 
   embeddingBackward(dtable: Buf, dout: Buf, ids: Int32Array, count: number, dim: number): void {
