@@ -1,4 +1,4 @@
-// LayerNorm backward (training), in two parallel passes so no two threads write the same value:
+// LayerNorm and RMSNorm backward (training), each in two parallel passes so no two threads write the same value:
 // rows for dx (which also records each row's mean and 1/std), then columns for dw and db. f64
 // arithmetic like the forward kernel (norm.ts) and the JS reference.
 
@@ -79,5 +79,69 @@ export function layernorm_backward_dwdb(
     }
     if (dw !== 0) store<f32>(dw + o, <f32>(<f64>load<f32>(dw + o) + sw));
     if (db !== 0) store<f32>(db + o, <f32>(<f64>load<f32>(db + o) + sb));
+  }
+}
+
+/**
+ * RMSNorm backward, rows r in [r0, r1): with rs = 1/√(mean(x²) + eps) and g = dout·w,
+ * dx = g·rs − x·(Σ g·x)·rs³/dim; stats[r] = rs (f64, at the same 16-byte stride as LayerNorm's).
+ */
+export function rmsnorm_backward_dx(
+  dx: usize,
+  dout: usize,
+  x: usize,
+  w: usize,
+  stats: usize,
+  dim: i32,
+  eps: f64,
+  r0: i32,
+  r1: i32,
+): void {
+  for (let r = r0; r < r1; r++) {
+    const ro = <usize>r * <usize>dim * 4;
+    const xr = x + ro;
+    const gr = dout + ro;
+    let ss: f64 = 0;
+    let dot: f64 = 0;
+    for (let j = 0; j < dim; j++) {
+      const o = <usize>j * 4;
+      const xv = <f64>load<f32>(xr + o);
+      let g = <f64>load<f32>(gr + o);
+      if (w !== 0) g *= <f64>load<f32>(w + o);
+      ss += xv * xv;
+      dot += g * xv;
+    }
+    const rs = 1 / Math.sqrt(ss / dim + eps);
+    const c = (dot * rs * rs * rs) / dim;
+    const dr = dx + ro;
+    for (let j = 0; j < dim; j++) {
+      const o = <usize>j * 4;
+      let g = <f64>load<f32>(gr + o);
+      if (w !== 0) g *= <f64>load<f32>(w + o);
+      store<f32>(dr + o, <f32>(g * rs - <f64>load<f32>(xr + o) * c));
+    }
+    store<f64>(stats + ((<usize>r) << 4), rs);
+  }
+}
+
+/** Columns j in [c0, c1): dw[j] += Σ_r dout[r][j]·x[r][j]·rs[r]. */
+export function rmsnorm_backward_dw(
+  dw: usize,
+  dout: usize,
+  x: usize,
+  stats: usize,
+  rows: i32,
+  dim: i32,
+  c0: i32,
+  c1: i32,
+): void {
+  for (let j = c0; j < c1; j++) {
+    const o = <usize>j * 4;
+    let s: f64 = 0;
+    for (let r = 0; r < rows; r++) {
+      const ro = <usize>r * <usize>dim * 4 + o;
+      s += <f64>load<f32>(dout + ro) * <f64>load<f32>(x + ro) * load<f64>(stats + ((<usize>r) << 4));
+    }
+    store<f32>(dw + o, <f32>(<f64>load<f32>(dw + o) + s));
   }
 }

@@ -71,17 +71,27 @@ export class WasmTrainOps extends WasmElementwise {
   ): void {
     const n = rows * dim;
     const op = 'rmsnormBackward';
-    T.rmsnormBackward(
-      this.ctx.f32(),
-      f32At(dx, 0, n, op, 'dx') >>> 2,
-      dw === null ? -1 : f32At(dw, 0, dim, op, 'dw') >>> 2,
-      f32At(dout, 0, n, op, 'dout') >>> 2,
-      f32At(x, 0, n, op, 'x') >>> 2,
-      w === null ? -1 : f32At(w, 0, dim, op, 'w') >>> 2,
-      rows,
-      dim,
-      eps,
-    );
+    checkDim(op, 'rows', rows);
+    checkDim(op, 'dim', dim);
+    const stats = this.ctx.scratch(7, Math.max(1, rows) * 16);
+    const a = ARGS[7]!;
+    a[0] = f32At(dx, 0, n, op, 'dx');
+    a[1] = f32At(dout, 0, n, op, 'dout');
+    a[2] = f32At(x, 0, n, op, 'x');
+    a[3] = w === null ? 0 : f32At(w, 0, dim, op, 'w');
+    a[4] = stats;
+    a[5] = dim;
+    a[6] = eps;
+    this.ctx.parallel('rmsnorm_backward_dx', a, rows, Math.max(1, Math.floor(16384 / Math.max(dim, 1))));
+    if (dw === null) return;
+    const c = ARGS[6]!;
+    c[0] = f32At(dw, 0, dim, op, 'dw');
+    c[1] = f32At(dout, 0, n, op, 'dout');
+    c[2] = f32At(x, 0, n, op, 'x');
+    c[3] = stats;
+    c[4] = rows;
+    c[5] = dim;
+    this.ctx.parallel('rmsnorm_backward_dw', c, dim, 16);
   }
 
   layernormBackward(
