@@ -10,20 +10,27 @@
 // (on a shared machine a single probe can land in a busy moment). Kernel rows also carry
 // per_cpu_s (work per CPU-second of all threads) and cpu_share, as `llmts bench kernels` does.
 
+import { Rng } from '../backend/conformance/random.js';
+import { randomWeight } from '../backend/conformance/weights.js';
 import type { WasmWeight } from '../backend/wasm/buf.js';
 import { WasmBuf } from '../backend/wasm/buf.js';
 import type { WasmContextImpl } from '../backend/wasm/context.js';
 import { quantLinear, quantLinearTypes, uploadQuantWeight } from '../backend/wasm/quant-linear.js';
-import {
-  type QuantBuild,
-  quantBuilds,
-  quantTestContext,
-  randomQuantWeight,
-  rng,
-} from '../backend/wasm/quant-testing-node.js';
+import { type QuantBuild, quantBuilds, quantTestContext, rng } from '../backend/wasm/quant-testing-node.js';
 import { UsageError } from '../errors.js';
 import { type GgmlType, rowBytes, typeByName, typeName } from '../tensor/dtype.js';
 import type { Benchmark, BenchOptions, BenchResult } from './registry.js';
+
+/** Reference-quantized N×K weights of `type`, made once per type (K-quant quantizers take seconds). */
+const weightCache = new Map<GgmlType, Uint8Array>();
+function quantWeight(type: GgmlType): Uint8Array {
+  let w = weightCache.get(type);
+  if (w === undefined) {
+    w = randomWeight(type, N, K, new Rng(7), 0.05);
+    weightCache.set(type, w);
+  }
+  return w;
+}
 
 const N = 11008;
 const K = 4096;
@@ -133,7 +140,9 @@ async function run(opts: BenchOptions): Promise<void> {
       for (const type of types) {
         const bytes = N * rowBytes(type, K)!;
         const copies = Math.max(1, Math.ceil(128e6 / bytes));
-        const data = randomQuantWeight(type, N, K, r);
+        // Weights as real models have them: the reference quantizer applied to random floats (random
+        // bytes give normal f16 scales, while e.g. Q6_K rows of real weights have subnormal ones).
+        const data = quantWeight(type);
         const ws: WasmWeight[] = [];
         for (let c = 0; c < copies; c++) ws.push(uploadQuantWeight(ctx, type, N, K, data));
         let c = 0;
