@@ -127,8 +127,8 @@ export interface TypeRow {
   quantizeSeconds?: number;
   ppl?: number;
   pplStderr?: number;
-  /** Set when the perplexity is that of the weights decoded to F32 (--dequantized, or no WASM kernel). */
-  pplVia?: 'dequantized' | 'dequantized, no WASM kernel';
+  /** Set when the perplexity is that of the weights decoded to F32 (--dequantized). */
+  pplVia?: 'dequantized';
   prefillTps?: number;
   decodeTps?: number;
   groups: DecisionGroup[];

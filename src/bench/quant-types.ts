@@ -6,8 +6,8 @@
 // back from the written file and checked against the quantize job's plan), the perplexity of FILE
 // (`llmts eval`, run as a child process: the same code and flags) with its change against the
 // source, and with --speed prefill/decode tokens/s (`llmts bench model`'s own measuring code, in
-// a child process per file). A type without a WASM kernel (q4_1, q5_0, q5_1) gets the
-// perplexity of its weights decoded to F32 (quant-types-dequant.ts; --dequantized: every type).
+// a child process per file). Types without a WASM kernel (q4_1, q5_0, q5_1) are widened to F32 by
+// the loader; --dequantized measures every type on its weights decoded to F32 (quant-types-dequant.ts).
 // q4_k/q5_k are listed as `:pure` (every 2-D weight in the type): plain q4_k/q5_k are
 // llama-quantize aliases of q4_k_m/q5_k_m and would repeat those rows.
 import { spawnSync } from 'node:child_process';
@@ -169,7 +169,7 @@ interface MeasureOpts {
   readonly ctx?: number;
   readonly speed?: { p: number; n: number; reps: number };
   readonly threads: number;
-  /** eval's --backend (default: eval's own choice, then js for types without a WASM kernel). */
+  /** eval's --backend (default: eval's own choice). */
   readonly backend?: string;
   /** --dequantized: measure every type's perplexity on its weights decoded to F32. */
   readonly dequantized?: boolean;
@@ -188,20 +188,21 @@ function measure(file: string, row: TypeRow, o: MeasureOpts): void {
     const args = ['eval', '-m', file, '--text', o.text, '--json', '--threads', String(o.threads)];
     if (o.ctx !== undefined) args.push('--ctx', String(o.ctx));
     if (o.backend !== undefined) args.push('--backend', o.backend);
-    const forced = o.dequantized === true && !row.source;
-    let r: ReturnType<typeof childJson> = forced ? { ok: false, error: 'forced' } : childJson(BIN, args);
-    if (forced || (!r.ok && o.backend === undefined && /does not support|no WASM/.test(r.error))) {
-      // A type without a WASM kernel: the perplexity of its weights decoded to F32 (same weight
-      // error; the JS reference backend would be exact but far too slow for a table).
+    let r: ReturnType<typeof childJson>;
+    if (o.dequantized === true && !row.source) {
+      // --dequantized: the perplexity of the weights decoded to F32 (the weights' error alone).
       const deq = `${file.replace(/\.gguf$/, '')}-as-f32.gguf`;
       try {
         writeDequantized(file, deq);
         args[2] = deq;
         r = childJson(BIN, args);
-        if (r.ok) row.pplVia = forced ? 'dequantized' : 'dequantized, no WASM kernel';
+        if (r.ok) row.pplVia = 'dequantized';
       } finally {
         rmSync(deq, { force: true });
       }
+    } else {
+      // Types without a WASM kernel (q4_1, q5_0, q5_1) run too: the loader widens them to F32.
+      r = childJson(BIN, args);
     }
     if (r.ok) {
       row.ppl = num(r.value.perplexity);
