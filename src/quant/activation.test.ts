@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GgmlType, rowBytes } from '../tensor/dtype.js';
-import { quantizeActivationRow } from './activation.js';
-import { f16ToF32, f32ToF16, quantizeRow } from './index.js';
+import { f16ToF32, f32ToF16, quantizeActivationRow, quantizeRow } from './index.js';
 
 /** Round half to even of an f32 value (independent of ggml's magic-number trick). */
 function rint(v: number): number {

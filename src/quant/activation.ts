@@ -6,42 +6,34 @@
 // Q8_K (the K-quants' activation format) is the reference quantizer on x86 too.
 //
 // quantizeRow (the reference) stays the encoder for weights and files; the linear kernels of
-// both backends convert activations with quantizeActivationRow.
+// both backends convert activations with quantizeActivationRow (index.ts), which calls this.
 import { GgmlType } from '../tensor/dtype.js';
 import { fr, nearestInt } from './common.js';
 import { writeF16 } from './f16.js';
-import { quantizeRow } from './index.js';
 
 /**
- * Converts n activations (a whole number of blocks) at src[srcOffset..] into dst[dstByteOffset..]
- * in `type`, the weight type's vecDotType, with ggml's x86 rounding for Q8_0 and Q8_1 and the
- * reference quantizer for every other type.
+ * nb blocks of 32 activations at src[so..] → Q8_0 (34-byte) or Q8_1 (36-byte) blocks at dst[o..]
+ * with ggml's x86 rounding. Unchecked: quantizeActivationRow (index.ts) validates the ranges.
  */
-export function quantizeActivationRow(
-  type: GgmlType,
+export function quantizeQ8x86(
+  type: GgmlType.Q8_0 | GgmlType.Q8_1,
   src: Float32Array,
-  srcOffset: number,
+  so: number,
   dst: Uint8Array,
-  dstByteOffset: number,
-  n: number,
+  o: number,
+  nb: number,
 ): void {
-  if (type !== GgmlType.Q8_0 && type !== GgmlType.Q8_1) {
-    quantizeRow(type, src, srcOffset, dst, dstByteOffset, n);
-    return;
-  }
-  // Validates n, the ranges and the type exactly as the reference does, then overwrites.
-  quantizeRow(type, src, srcOffset, dst, dstByteOffset, n);
   const bs = type === GgmlType.Q8_0 ? 34 : 36;
   const qo = type === GgmlType.Q8_0 ? 2 : 4;
-  for (let b = 0, s = srcOffset, o = dstByteOffset; b < n / 32; b++, s += 32, o += bs) {
+  for (let b = 0; b < nb; b++, so += 32, o += bs) {
     let amax = 0;
-    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(src[s + j]!));
+    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(src[so + j]!));
     const d = fr(amax / 127);
     const id = amax !== 0 ? fr(127 / amax) : 0;
     writeF16(dst, o, d);
     let sum = 0;
     for (let j = 0; j < 32; j++) {
-      const q = nearestInt(fr(src[s + j]! * id));
+      const q = nearestInt(fr(src[so + j]! * id));
       dst[o + qo + j] = q & 0xff;
       sum += q;
     }

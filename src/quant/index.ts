@@ -6,7 +6,8 @@
 //   quantizeRow    F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q8_1 Q8_K Q2_K..Q6_K
 //   vecDot         F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K..Q6_K IQ4_NL IQ4_XS
 import { ShapeError, UnsupportedError } from '../errors.js';
-import { type GgmlType, typeName, typeTraits } from '../tensor/dtype.js';
+import { GgmlType, typeName, typeTraits } from '../tensor/dtype.js';
+import { quantizeQ8x86 } from './activation.js';
 import type { BlockFormat } from './common.js';
 import { FORMATS } from './registry.js';
 
@@ -87,6 +88,29 @@ export function quantizeRow(
   inside('quantizeRow', 'source', srcOffset, n, src.length);
   inside('quantizeRow', 'destination', dstByteOffset, nb * typeTraits(type).typeSize, dst.length);
   f.quantize(src, srcOffset, dst, dstByteOffset, nb);
+}
+
+/**
+ * Converts n activations (a whole number of blocks) into `type`, the weight type's vecDotType, as
+ * llama.cpp's CPU backend does on x86: Q8_0 and Q8_1 with the AVX2 rounding (quants = round half
+ * to even of x · 127/amax; see activation.ts), every other type with the reference quantizer.
+ */
+export function quantizeActivationRow(
+  type: GgmlType,
+  src: Float32Array,
+  srcOffset: number,
+  dst: Uint8Array,
+  dstByteOffset: number,
+  n: number,
+): void {
+  if (type !== GgmlType.Q8_0 && type !== GgmlType.Q8_1) {
+    quantizeRow(type, src, srcOffset, dst, dstByteOffset, n);
+    return;
+  }
+  const nb = blocks(type, n, 'quantizeActivationRow');
+  inside('quantizeActivationRow', 'source', srcOffset, n, src.length);
+  inside('quantizeActivationRow', 'destination', dstByteOffset, nb * typeTraits(type).typeSize, dst.length);
+  quantizeQ8x86(type, src, srcOffset, dst, dstByteOffset, nb);
 }
 
 /**

@@ -8,8 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ShapeError, UnsupportedError } from '../../errors.js';
-import { quantizeActivationRow } from '../../quant/activation.js';
-import { dequantizeRow } from '../../quant/index.js';
+import { dequantizeRow, quantizeActivationRow } from '../../quant/index.js';
 import { GgmlType } from '../../tensor/dtype.js';
 import { Rng } from '../conformance/random.js';
 import { JsBackend } from './js-backend.js';

@@ -11,8 +11,7 @@
 // Scores, softmax and the V accumulation are in f64 here (ggml: f32 online softmax).
 
 import { ShapeError, UnsupportedError } from '../../errors.js';
-import { quantizeActivationRow } from '../../quant/activation.js';
-import { dequantizeRow, vecDot } from '../../quant/index.js';
+import { dequantizeRow, quantizeActivationRow, vecDot } from '../../quant/index.js';
 import { GgmlType, typeName } from '../../tensor/dtype.js';
 import type { AttentionParams } from '../backend.js';
 import { checkCount, type JsBuf, need } from './buf.js';

@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ShapeError, UnsupportedError } from '../../errors.js';
-import { quantizeActivationRow } from '../../quant/activation.js';
-import { dequantizeRow, vecDotType } from '../../quant/index.js';
+import { dequantizeRow, quantizeActivationRow, vecDotType } from '../../quant/index.js';
 import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js';
 import { Rng } from '../conformance/random.js';
 import { randomWeight } from '../conformance/weights.js';

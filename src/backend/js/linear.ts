@@ -7,12 +7,12 @@
 // logits match llama.cpp.
 
 import { ShapeError, UnsupportedError } from '../../errors.js';
-import { quantizeActivationRow } from '../../quant/activation.js';
 import {
   canDequantize,
   canQuantize,
   canVecDot,
   dequantizeRow,
+  quantizeActivationRow,
   vecDot,
   vecDotType,
 } from '../../quant/index.js';

@@ -5,8 +5,7 @@
 // ±max ties (ggml keeps the first element of largest magnitude).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { quantizeActivationRow } from '../../quant/activation.js';
-import { f16ToF32 } from '../../quant/index.js';
+import { f16ToF32, quantizeActivationRow } from '../../quant/index.js';
 import { GgmlType, rowBytes } from '../../tensor/dtype.js';
 import type { WasmContextImpl } from './context.js';
 import { type QuantBuild, quantBuilds, quantTestContext } from './quant-testing-node.js';
