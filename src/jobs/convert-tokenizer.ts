@@ -11,6 +11,8 @@ import {
   getStringArray,
   hasKey,
 } from '../io/gguf/index.js';
+import { isByteLevel } from '../tokenizers/hf-json.js';
+import { steps } from '../tokenizers/hf-spm.js';
 import { GPT2_PATTERN, LLAMA3_PATTERN, QWEN2_PATTERN } from '../tokenizers/patterns.js';
 import { byteToUnicodeTable } from '../tokenizers/utf8.js';
 
@@ -90,33 +92,12 @@ function preName(preTokenizer: unknown): string {
   return 'gpt-2';
 }
 
-/** Whether a ByteLevel step appears in the tokenizer.json's pre-tokenizer or decoder. */
-function hasByteLevel(json: Obj): boolean {
-  let found = false;
-  const walk = (p: unknown) => {
-    if (!isObj(p)) return;
-    if (p.type === 'ByteLevel') found = true;
-    for (const k of ['pretokenizers', 'decoders']) if (Array.isArray(p[k])) (p[k] as unknown[]).forEach(walk);
-  };
-  walk(json.pre_tokenizer);
-  walk(json.decoder);
-  return found;
-}
-
-/** Steps of a normalizer/pre-tokenizer (a Sequence or one step). */
-function stepsOf(v: unknown): Obj[] {
-  if (!isObj(v)) return [];
-  for (const k of ['normalizers', 'pretokenizers'])
-    if (Array.isArray(v[k])) return (v[k] as unknown[]).filter(isObj);
-  return [v];
-}
-
 /** SentencePiece-style BPE: spaces become '▁' (a Replace normalizer or a Metaspace pre-tokenizer). */
 function spmSpaces(json: Obj): boolean {
-  const replaces = stepsOf(json.normalizer).some(
+  const replaces = steps(json.normalizer).some(
     (n) => n.type === 'Replace' && isObj(n.pattern) && n.pattern.String === ' ' && n.content === '\u2581',
   );
-  return replaces || stepsOf(json.pre_tokenizer).some((n) => n.type === 'Metaspace');
+  return replaces || steps(json.pre_tokenizer).some((n) => n.type === 'Metaspace');
 }
 
 /**
@@ -150,8 +131,8 @@ function spmVocabMeta(
   if (byteFallback) for (let i = 0; i < n; i++) if (/^<0x[0-9A-F]{2}>$/.test(tokens[i]!)) types[i] = BYTE;
   const unk = typeof model.unk_token === 'string' ? index.get(model.unk_token) : undefined;
   if (unk !== undefined) types[unk] = UNKNOWN;
-  const prepend = stepsOf(json.normalizer).some((s) => s.type === 'Prepend' && s.prepend === '\u2581');
-  const meta = stepsOf(json.pre_tokenizer).find((s) => s.type === 'Metaspace');
+  const prepend = steps(json.normalizer).some((s) => s.type === 'Prepend' && s.prepend === '\u2581');
+  const meta = steps(json.pre_tokenizer).find((s) => s.type === 'Metaspace');
   const scheme =
     meta === undefined
       ? undefined
@@ -237,7 +218,7 @@ export function ggufMetaFromHfJson(json: unknown, config: unknown, file: string)
     });
   });
   const cfg = isObj(config) ? config : {};
-  const spm = !hasByteLevel(json) && spmSpaces(json);
+  const spm = !isByteLevel(json.pre_tokenizer) && !isByteLevel(json.decoder) && spmSpaces(json);
   const out: MetaEntry[] = spm
     ? spmVocabMeta(json, model, tokens, types, index, merges, cfg)
     : [

@@ -162,7 +162,8 @@ function buildPreTokenizer(p: unknown, file: string, field = 'pre_tokenizer'): S
   }
 }
 
-function isByteLevel(p: unknown): boolean {
+/** Whether a pre-tokenizer / decoder tree has a ByteLevel step. */
+export function isByteLevel(p: unknown): boolean {
   if (!isObj(p)) return false;
   if (p.type === 'ByteLevel') return true;
   const list = p.pretokenizers ?? p.decoders;

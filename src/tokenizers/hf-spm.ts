@@ -30,7 +30,7 @@ function isObj(v: unknown): v is Json {
 }
 
 /** Every step of a normalizer / pre-tokenizer / decoder tree, depth first. */
-function steps(v: unknown): Json[] {
+export function steps(v: unknown): Json[] {
   if (!isObj(v)) return [];
   const list = v.normalizers ?? v.pretokenizers ?? v.decoders;
   return Array.isArray(list) ? list.flatMap(steps) : [v];
