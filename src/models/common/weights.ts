@@ -247,9 +247,9 @@ export class WeightLoader extends TensorReader {
     if (this.loadType(m.type, name) === m.type) {
       w = this.backend.uploadWeight(m.type, m.rows, m.cols, m.bytes);
     } else {
+      // Rows are whole blocks and contiguous: the matrix decodes as one run.
       const f = new Float32Array(m.rows * m.cols);
-      const rb = m.bytes.length / m.rows;
-      for (let r = 0; r < m.rows; r++) dequantizeRow(m.type, m.bytes, r * rb, f, r * m.cols, m.cols);
+      dequantizeRow(m.type, m.bytes, 0, f, 0, m.rows * m.cols);
       w = this.backend.uploadWeight(GgmlType.F32, m.rows, m.cols, new Uint8Array(f.buffer));
     }
     this.uploaded.push(w);
@@ -288,9 +288,15 @@ export class WeightLoader extends TensorReader {
     if (src === undefined) {
       this.fillMatrix(p, bytes);
     } else {
-      const f = new Float32Array(bytes.buffer, bytes.byteOffset, rows * cols);
-      const rb = rowBytes(p.e.type, cols)!;
-      for (let r = 0; r < rows; r++) dequantizeRow(p.e.type, src, r * rb, f, r * cols, cols);
+      // Rows are whole blocks and contiguous: the matrix decodes as one run.
+      dequantizeRow(
+        p.e.type,
+        src,
+        0,
+        new Float32Array(bytes.buffer, bytes.byteOffset, rows * cols),
+        0,
+        rows * cols,
+      );
     }
     const w = this.backend.commitWeight(weight);
     this.uploaded[this.uploaded.length - 1] = w;
