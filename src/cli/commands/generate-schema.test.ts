@@ -1,7 +1,7 @@
 // `llmts generate --json-schema` with a schema the grammar cannot enforce: a one-line error naming
 // the keyword and its schema path.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -26,14 +26,16 @@ async function runInProcess(args: string[]): Promise<{ code: number; stderr: str
 }
 
 describe('llmts generate --json-schema refusals', { skip: skipUnlessShared(...MODEL) }, () => {
-  it('unenforced keywords and $ref loops: one-line errors naming the keyword', async () => {
+  it('unenforced keywords and $ref loops: one-line errors naming the keyword', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmts-schema-refuse-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const cases: [unknown, RegExp][] = [
       [{ type: 'string', format: 'email' }, /"format" at \/format/],
       [{ type: 'object', properties: { n: { type: 'number', multipleOf: 3 } } }, /"multipleOf"/],
       [{ $ref: '#' }, /refers to itself/],
     ];
     for (const [i, [schema, re]] of cases.entries()) {
-      const file = join(tmpdir(), `llmts-schema-refuse-${process.pid}-${i}.json`);
+      const file = join(dir, `schema-${i}.json`);
       writeFileSync(file, JSON.stringify(schema));
       const r = await runInProcess(['generate', '-m', sharedPath(...MODEL)!, '--json-schema', file, 'x']);
       assert.notEqual(r.code, 0);

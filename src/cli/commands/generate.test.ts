@@ -2,7 +2,7 @@
 // llama.cpp's goldens, run as child processes of the CLI entry point.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -149,8 +149,10 @@ describe('llmts generate', { skip }, () => {
     assert.equal(out.text, g.greedy_text.slice(0, g.greedy_text.indexOf('Lily')));
   });
 
-  it('--json-schema output parses and validates', () => {
-    const file = join(tmpdir(), `llmts-schema-${process.pid}.json`);
+  it('--json-schema output parses and validates', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmts-schema-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'schema.json');
     writeFileSync(
       file,
       JSON.stringify({
