@@ -120,13 +120,9 @@ class Q40 {
     let ps = s;
     const end4 = wr + <usize>(nb & ~3) * 18;
     for (; wb < end4; wb += 72) {
-      let h = zero;
-      h = v128.load16_lane(wb, h, 1, 0);
-      h = v128.load16_lane(wb, h, 3, 18);
-      h = v128.load16_lane(wb, h, 5, 36);
-      h = v128.load16_lane(wb, h, 7, 54);
-      const S = f32x4.mul(Q.f16hi(h, fm, fx), v128.load(pd));
-      const w0 = v128.load(wb, 2);
+      // Grouped layout (G4): the 4 f16 scales first, sign-extended into i32 lanes by one load.
+      const S = f32x4.mul(Q.f16lo(v128.load16x4_s(wb), fm, fx), v128.load(pd));
+      const w0 = v128.load(wb, 8);
       const i0 = Q.pair32(
         v128.and(w0, m15),
         v128.and(i16x8.shr_u(w0, 4), m15),
@@ -136,7 +132,7 @@ class Q40 {
         ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 48),
       );
       v128.store(sink, i0, 0);
-      const w1 = v128.load(wb, 20);
+      const w1 = v128.load(wb, 24);
       const i1 = Q.pair32(
         v128.and(w1, m15),
         v128.and(i16x8.shr_u(w1, 4), m15),
@@ -146,7 +142,7 @@ class Q40 {
         ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 112),
       );
       v128.store(sink, i1, 16);
-      const w2 = v128.load(wb, 38);
+      const w2 = v128.load(wb, 40);
       const i2 = Q.pair32(
         v128.and(w2, m15),
         v128.and(i16x8.shr_u(w2, 4), m15),
@@ -223,13 +219,13 @@ class Q40 {
       const ob = <usize>b;
       const wb = wr + ob * 18;
       const H = v128.load(dwp + (ob << 2));
-      let w = v128.load(wb, 2);
+      let w = v128.load(wb, 8);
       const l0 = Q40.lo(w, m15);
       const h0 = Q40.hi(w, m15);
-      w = v128.load(wb, 20);
+      w = v128.load(wb, 24);
       const l1 = Q40.lo(w, m15);
       const h1 = Q40.hi(w, m15);
-      w = v128.load(wb, 38);
+      w = v128.load(wb, 40);
       const l2 = Q40.lo(w, m15);
       const h2 = Q40.hi(w, m15);
       w = v128.load(wb, 56);
@@ -372,7 +368,7 @@ export function quant_linear_q4_0(
       for (let r = q0; r < q1; r++) {
         const o = out + tt * os + ((<usize>r) << 2);
         const wr = w + <usize>r * rb;
-        Q.scales(wr, nb, 18, dw);
+        Q.scalesG4(wr, nb, 18, dw);
         Q40.row4(
           wr,
           nb,

@@ -51,18 +51,19 @@ class Q80 {
       const o = <usize>b;
       const wb = wr + o * 34;
       const p = x16 + (o << 6);
-      const i0 = Q80.bdot(wb, p);
+      // g4 layout: 4 scales (8 bytes), then the 4 blocks' 32 quants each (bdot reads at +2).
+      const i0 = Q80.bdot(wb + 6, p);
       v128.store(sink, i0);
-      const i1 = Q80.bdot(wb + 34, p + 64);
+      const i1 = Q80.bdot(wb + 38, p + 64);
       v128.store(sink, i1, 16);
-      const i2 = Q80.bdot(wb + 68, p + 128);
+      const i2 = Q80.bdot(wb + 70, p + 128);
       v128.store(sink, i2, 32);
       const i3 = Q80.bdot(wb + 102, p + 192);
       v128.store(sink, i3, 48);
       const r = Q.red4(i0, i1, i2, i3);
       acc = Q.madd(
         f32x4.convert_i32x4_s(r),
-        f32x4.mul(Q.f16fin(wb, 34, fm, fx), v128.load(d + (o << 2))),
+        f32x4.mul(Q.f16lo(v128.load16x4_s(wb), fm, fx), v128.load(d + (o << 2))),
         acc,
       );
     }
@@ -123,7 +124,7 @@ class Q80 {
       const S2 = f32x4.mul(H, v128.load(dp + 2 * ds));
       const S3 = f32x4.mul(H, v128.load(dp + 3 * ds));
       const p = x16 + (ob << 6);
-      let wb = wr + ob * 34;
+      let wb = wr + ob * 34 + 6; // g4 layout: block j's quants at +8 + 32j
       let w0 = v128.load8x8_s(wb, 2);
       let w1 = v128.load8x8_s(wb, 10);
       let w2 = v128.load8x8_s(wb, 18);
@@ -132,7 +133,7 @@ class Q80 {
       a1 = Q80.tok(a1, w0, w1, w2, w3, p + x16s, i32x4.shuffle(S1, S1, 0, 0, 0, 0), sink + 16);
       a2 = Q80.tok(a2, w0, w1, w2, w3, p + 2 * x16s, i32x4.shuffle(S2, S2, 0, 0, 0, 0), sink + 32);
       a3 = Q80.tok(a3, w0, w1, w2, w3, p + 3 * x16s, i32x4.shuffle(S3, S3, 0, 0, 0, 0), sink + 48);
-      wb = wr + ob * 34 + 34;
+      wb = wr + ob * 34 + 38;
       w0 = v128.load8x8_s(wb, 2);
       w1 = v128.load8x8_s(wb, 10);
       w2 = v128.load8x8_s(wb, 18);
@@ -141,7 +142,7 @@ class Q80 {
       a1 = Q80.tok(a1, w0, w1, w2, w3, p + 64 + x16s, i32x4.shuffle(S1, S1, 1, 1, 1, 1), sink + 16);
       a2 = Q80.tok(a2, w0, w1, w2, w3, p + 64 + 2 * x16s, i32x4.shuffle(S2, S2, 1, 1, 1, 1), sink + 32);
       a3 = Q80.tok(a3, w0, w1, w2, w3, p + 64 + 3 * x16s, i32x4.shuffle(S3, S3, 1, 1, 1, 1), sink + 48);
-      wb = wr + ob * 34 + 68;
+      wb = wr + ob * 34 + 70;
       w0 = v128.load8x8_s(wb, 2);
       w1 = v128.load8x8_s(wb, 10);
       w2 = v128.load8x8_s(wb, 18);
@@ -218,7 +219,7 @@ export function quant_linear_q8_0(
       const tt = <usize>t;
       for (let r = q0; r < q1; r++) {
         const wr = w + <usize>r * rb;
-        Q.scales(wr, nb, 34, dw);
+        Q.scalesG4(wr, nb, 34, dw);
         Q80.row4(
           wr,
           nb,

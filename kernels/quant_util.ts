@@ -88,6 +88,15 @@ export class Q {
     return f32x4.mul(v128.and(i32x4.shr_s(h, 3), msk), mul);
   }
 
+  /**
+   * 4 f16 values SIGN-EXTENDED into i32 lanes (v128.load16x4_s) to f32x4, exact for every finite
+   * f16 as Q.f16hi (same mask and multiplier): shl by 13 puts exponent and mantissa at bits
+   * 27..13 with copies of the sign above. One load and 3 instructions for 4 contiguous scales.
+   */
+  @inline static f16lo(h: v128, msk: v128, mul: v128): v128 {
+    return f32x4.mul(v128.and(i32x4.shl(h, 13), msk), mul);
+  }
+
   /** The finite f16 values at p, p+stride, p+2·stride, p+3·stride as f32x4 (see f16hi). */
   @inline static f16fin(p: usize, stride: usize, msk: v128, mul: v128): v128 {
     let h = i32x4.splat(0);
@@ -117,6 +126,22 @@ export class Q {
     for (; b + 4 <= nb; b += 4) {
       const o = <usize>b;
       v128.store(dst + (o << 2), Q.f16gather(wr + o * bs, bs));
+    }
+    for (; b < nb; b++) store<f32>(dst + ((<usize>b) << 2), Q.f16(load<u16>(wr + <usize>b * bs)));
+  }
+
+  /**
+   * Widens the f16 scales of a row in the g4 layout (src/backend/wasm/repack.ts: each full group
+   * of 4 blocks of bs bytes starts with its 4 scales; the last nb % 4 blocks are GGUF blocks) into
+   * f32 at dst. Finite scales only (see f16lo; checked at upload).
+   */
+  @inline static scalesG4(wr: usize, nb: i32, bs: usize, dst: usize): void {
+    const fm = v128.load(QK, QK_F16MSK);
+    const fx = v128.load(QK, QK_F16MUL);
+    let b = 0;
+    for (; b + 4 <= nb; b += 4) {
+      const o = <usize>b;
+      v128.store(dst + (o << 2), Q.f16lo(v128.load16x4_s(wr + o * bs), fm, fx));
     }
     for (; b < nb; b++) store<f32>(dst + ((<usize>b) << 2), Q.f16(load<u16>(wr + <usize>b * bs)));
   }

@@ -16,6 +16,7 @@ import {
   quantLinearTypes,
   quantWeightBytes,
 } from './quantized.js';
+import { LAYOUT_G4, LAYOUT_GGUF, unpackRowG4 } from './repack.js';
 import { rope } from './rope.js';
 import { WasmTrainOps } from './train-ops.js';
 
@@ -44,6 +45,9 @@ const ARGS: number[][] = Array.from({ length: 17 }, (_, n) => new Array<number>(
 /** Up to this many activation rows, linear uses the matvec kernel instead of GEMM. */
 const MATVEC_MAX_M = 4;
 
+/** Quantized weight layouts the embedding gather reads rows of. */
+const ROW_LAYOUTS: ReadonlySet<string> = new Set([LAYOUT_GGUF, LAYOUT_G4]);
+
 function plainType(t: GgmlType): BType | -1 {
   return t === GgmlType.F32
     ? BType.F32
@@ -55,6 +59,8 @@ function plainType(t: GgmlType): BType | -1 {
 }
 
 export class WasmBackend extends WasmTrainOps implements Backend {
+  /** One quantized row in GGUF order (embedding gathers from g4 tables); grown on demand. */
+  private rowScratch = new Uint8Array(0);
   readonly name: string;
 
   constructor(ctx: WasmContext) {
@@ -322,7 +328,7 @@ export class WasmBackend extends WasmTrainOps implements Backend {
     const rb = rowBytes(table.type, dim);
     if (
       bt === -1 &&
-      (rb === undefined || (table as WasmWeight).layout !== 'gguf' || !canDequantize(table.type))
+      (rb === undefined || !ROW_LAYOUTS.has((table as WasmWeight).layout ?? '') || !canDequantize(table.type))
     ) {
       throw new UnsupportedError(`embedding: table type ${typeName(table.type)} is not supported`, {
         field: 'table.type',
@@ -334,14 +340,20 @@ export class WasmBackend extends WasmTrainOps implements Backend {
         throw new UsageError(`embedding: token id ${id} outside [0, ${table.rows})`, { field: 'ids' });
       }
     }
+    const g4 = (table as WasmWeight).layout === LAYOUT_G4;
+    if (g4 && this.rowScratch.length < rb!) this.rowScratch = new Uint8Array(rb!);
     const f = this.ctx.f32();
     for (let i = 0; i < count; i++) {
       const id = ids[i]!;
-      if (bt === BType.F32) {
+      if (g4) {
+        // A g4 row (src/backend/wasm/repack.ts) goes back to GGUF's block order first.
+        unpackRowG4(table.type, this.ctx.u8(), tb.ptr + id * rb!, dim, this.rowScratch, 0);
+        dequantizeRow(table.type, this.rowScratch, 0, f, (op >>> 2) + i * dim, dim);
+      } else if (bt === BType.F32) {
         const s = (tb.ptr >>> 2) + id * dim;
         f.copyWithin((op >>> 2) + i * dim, s, s + dim);
       } else if (bt === -1) {
-        // Quantized tables keep the GGUF block layout: dequantize the row straight into `out`.
+        // A quantized row in GGUF's block layout: dequantize it straight into `out`.
         dequantizeRow(table.type, this.ctx.u8(), tb.ptr + id * rb!, f, (op >>> 2) + i * dim, dim);
       } else {
         this.ctx.exports.widen_16!(tb.ptr + id * dim * 2, bt, op + i * dim * 4, 0, dim);

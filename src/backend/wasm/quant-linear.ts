@@ -4,9 +4,10 @@
 // value-exact with quantize_row_q8_0_ref / quantize_row_q8_K_ref), then every output is an exact
 // integer block dot product scaled as ggml's generic vec_dot does (kernels/quant_<type>.ts).
 //
-// Weight layout: the GGUF block layout, unchanged (no repacking), so a weight's bytes are the
-// file's bytes and other code (e.g. an embedding gather) can read them with src/quant. After
-// upload every weight goes through prepareQuantWeight (Q8_0/Q4_0: block scales must be finite).
+// Weight layout: rows keep their offset and size; Q8_0 and Q4_0 rows are reordered into the g4
+// layout at upload (src/backend/wasm/repack.ts: 4 block scales together), the K-quants keep the
+// GGUF block layout. Readers of single rows (the embedding gather) convert a g4 row back with
+// unpackRowG4. After upload every weight goes through prepareQuantWeight (checks, repacking).
 // Threads: both steps run on the context's pool: the activation quantization over tokens
 // (parallel), the products over weight rows in dynamically claimed chunks (parallelTid: each
 // thread also gets a small private scratch region). The activation planes and the per-thread
@@ -17,6 +18,7 @@ import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js'
 import type { Buf } from '../backend.js';
 import { checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
 import type { WasmContext } from './context.js';
+import { kernelLayout, LAYOUT_G4 } from './repack.js';
 
 interface QuantKernel {
   /** The linear kernel export. */
@@ -36,9 +38,6 @@ const KERNELS: ReadonlyMap<GgmlType, QuantKernel> = new Map([
 
 /** Weight types quantLinear accepts. */
 export const quantLinearTypes: ReadonlySet<GgmlType> = new Set(KERNELS.keys());
-
-/** The weight layout name stored in WasmWeight.layout. */
-export const QUANT_LAYOUT = 'gguf';
 
 /**
  * Copies a quantized weight [rows, cols] (GGUF block bytes, row-major) into wasm memory.
@@ -76,7 +75,7 @@ export function uploadQuantWeight(
   }
   const ptr = ctx.alloc(bytes);
   ctx.u8().set(data, ptr);
-  const w: WasmWeight = { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: QUANT_LAYOUT };
+  const w: WasmWeight = { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: kernelLayout(type) };
   try {
     prepareQuantWeight(ctx, w);
   } catch (e) {
@@ -100,11 +99,12 @@ const F16_SCALES: ReadonlyMap<GgmlType, readonly number[]> = new Map([
 
 /**
  * The step every quantized weight goes through once its bytes are in wasm memory (both upload
- * paths: uploadQuantWeight and the in-place allocWeight + commitWeight). The layout stays GGUF's
- * (nothing is repacked); the f16 block scales (Q8_0/Q4_0 d, Q4_K/Q5_K d and dmin, Q6_K d) must be
- * finite, because the kernels widen them with conversions exact for finite values only (an inf
- * or NaN scale means a corrupt file; ggml would output inf/NaN). Throws FormatError (field
- * 'data') naming the row and block.
+ * paths: uploadQuantWeight and the in-place allocWeight + commitWeight), with the bytes in GGUF's
+ * block layout. The f16 block scales (Q8_0/Q4_0 d, Q4_K/Q5_K d and dmin, Q6_K d) must be finite,
+ * because the kernels widen them with conversions exact for finite values only (an inf or NaN
+ * scale means a corrupt file; ggml would output inf/NaN): FormatError (field 'data') naming the
+ * row and block, before anything is changed. Then Q8_0/Q4_0 rows are repacked into g4 in place
+ * (on the pool; memory speed).
  */
 export function prepareQuantWeight(ctx: WasmContext, w: WasmWeight): void {
   const offsets = F16_SCALES.get(w.type);
@@ -123,6 +123,15 @@ export function prepareQuantWeight(ctx: WasmContext, w: WasmWeight): void {
         { field: 'data' },
       );
     }
+  }
+  if (kernelLayout(w.type) === LAYOUT_G4) {
+    const nb = w.cols / blockSize;
+    ctx.parallel(
+      'repack_g4',
+      [w.buf.ptr, nb, typeSize],
+      w.rows,
+      Math.max(1, Math.ceil(65536 / (nb * typeSize))),
+    );
   }
 }
 

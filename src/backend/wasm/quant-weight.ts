@@ -5,7 +5,8 @@ import { ShapeError, UnsupportedError } from '../../errors.js';
 import { type GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js';
 import { checkDim, WasmBuf, type WasmWeight } from './buf.js';
 import type { WasmContext } from './context.js';
-import { prepareQuantWeight, QUANT_LAYOUT, quantLinearTypes } from './quant-linear.js';
+import { prepareQuantWeight, quantLinearTypes } from './quant-linear.js';
+import { kernelLayout } from './repack.js';
 
 /**
  * Bytes of a quantized weight [rows, cols] in GGUF block layout. Throws UnsupportedError for a
@@ -33,7 +34,7 @@ export function quantWeightBytes(op: string, type: GgmlType, rows: number, cols:
 export function allocQuantWeight(ctx: WasmContext, type: GgmlType, rows: number, cols: number): WasmWeight {
   const bytes = quantWeightBytes('allocWeight', type, rows, cols);
   const ptr = ctx.alloc(bytes);
-  return { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: QUANT_LAYOUT };
+  return { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: kernelLayout(type) };
 }
 
 /**
