@@ -75,7 +75,7 @@ function exp1(x: f32): f32 {
 export function softmaxInPlace(p: usize, n: i32): void {
   let mv = f32x4.splat(-Infinity);
   let i = 0;
-  for (; i + 4 <= n; i += 4) mv = f32x4.max(mv, v128.load(p + <usize>i * 4));
+  for (; i + 4 <= n; i += 4) mv = f32x4.pmax(mv, v128.load(p + <usize>i * 4));
   let mx = max(
     max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
     max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),

@@ -7,7 +7,7 @@ import { expv, hsum } from './simd';
 function rowStats(x: usize, n: i32, out: usize): void {
   let mv = f32x4.splat(-Infinity);
   let i = 0;
-  for (; i + 4 <= n; i += 4) mv = f32x4.max(mv, v128.load(x + <usize>i * 4));
+  for (; i + 4 <= n; i += 4) mv = f32x4.pmax(mv, v128.load(x + <usize>i * 4));
   let mx = max(
     max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
     max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
@@ -28,18 +28,22 @@ function rowStats(x: usize, n: i32, out: usize): void {
   store<f64>(out, sum, 8);
 }
 
-/** losses[r] = logsumexp(logits[r]) − logits[r, t[r]] (0 where t[r] < 0). `tmp`: 16 bytes per thread. */
+/**
+ * losses[r] = logsumexp(logits[r]) − logits[r, t[r]] (0 where t[r] < 0). `tmp`: 16 bytes per
+ * thread. stats (0 = none): 16 bytes per row receiving the row's (max, Σ e^(x − max)) as f64, for
+ * cross_entropy_bwd.
+ */
 export function cross_entropy(
   losses: usize,
   logits: usize,
   targets: usize,
   vocab: i32,
   tmp: usize,
+  stats: usize,
   tid: i32,
   r0: i32,
   r1: i32,
 ): void {
-  const st = tmp + <usize>tid * 16;
   for (let r = r0; r < r1; r++) {
     const t = load<i32>(targets + <usize>r * 4);
     const row = logits + <usize>r * <usize>vocab * 4;
@@ -47,13 +51,17 @@ export function cross_entropy(
       store<f32>(losses + <usize>r * 4, 0);
       continue;
     }
+    const st = stats !== 0 ? stats + <usize>r * 16 : tmp + <usize>tid * 16;
     rowStats(row, vocab, st);
     const lse = load<f64>(st) + Math.log(load<f64>(st, 8));
     store<f32>(losses + <usize>r * 4, <f32>(lse - <f64>load<f32>(row + <usize>t * 4)));
   }
 }
 
-/** dlogits = (softmax(logits) − onehot(t)) · scale per row (0 where t < 0). */
+/**
+ * dlogits = (softmax(logits) − onehot(t)) · scale per row (0 where t < 0). stats: cross_entropy's
+ * per-row statistics of these logits (0 = recompute them here, in `tmp`).
+ */
 export function cross_entropy_bwd(
   dlogits: usize,
   logits: usize,
@@ -61,11 +69,11 @@ export function cross_entropy_bwd(
   vocab: i32,
   scale: f32,
   tmp: usize,
+  stats: usize,
   tid: i32,
   r0: i32,
   r1: i32,
 ): void {
-  const st = tmp + <usize>tid * 16;
   for (let r = r0; r < r1; r++) {
     const t = load<i32>(targets + <usize>r * 4);
     const row = logits + <usize>r * <usize>vocab * 4;
@@ -74,7 +82,11 @@ export function cross_entropy_bwd(
       for (let j = 0; j < vocab; j++) store<f32>(d + <usize>j * 4, 0);
       continue;
     }
-    rowStats(row, vocab, st);
+    let st = stats + <usize>r * 16;
+    if (stats === 0) {
+      st = tmp + <usize>tid * 16;
+      rowStats(row, vocab, st);
+    }
     const vmx = f32x4.splat(<f32>load<f64>(st));
     const k = f32x4.splat(<f32>(<f64>scale / load<f64>(st, 8)));
     let j = 0;

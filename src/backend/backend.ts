@@ -223,11 +223,18 @@ export interface Backend {
   swiglu(out: Buf, gate: Buf, up: Buf, n: number): void;
 
   // ---- losses -------------------------------------------------------------------------------
-  /** losses[r] = logsumexp(logits[r]) − logits[r, targets[r]]; targets < 0 give loss 0. */
-  crossEntropy(losses: Buf, logits: Buf, targets: Int32Array, rows: number, vocab: number): void;
+  /**
+   * losses[r] = logsumexp(logits[r]) − logits[r, targets[r]]; targets < 0 give loss 0.
+   * stats (optional, 4·rows floats): per-row statistics for a later crossEntropyBackward on the
+   * same, unchanged logits, which then skips recomputing them. A backend may leave it unused.
+   */
+  crossEntropy(losses: Buf, logits: Buf, targets: Int32Array, rows: number, vocab: number, stats?: Buf): void;
 
   // ---- backward kernels (training) ----------------------------------------------------------
-  /** dlogits = (softmax(logits) − onehot(target)) · scale; rows with target < 0 get 0. */
+  /**
+   * dlogits = (softmax(logits) − onehot(target)) · scale; rows with target < 0 get 0. stats: the
+   * buffer crossEntropy filled for these logits (optional; the result is the same without it).
+   */
   crossEntropyBackward(
     dlogits: Buf,
     logits: Buf,
@@ -235,6 +242,7 @@ export interface Backend {
     rows: number,
     vocab: number,
     scale: number,
+    stats?: Buf,
   ): void;
   /** dx = ∂/∂x; dw += ∂/∂w (dw may be null). */
   rmsnormBackward(

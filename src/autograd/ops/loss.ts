@@ -26,7 +26,9 @@ export function crossEntropy(g: Graph, logits: Var, targets: Int32Array): LossRe
     if (t >= 0) count++;
   }
   const losses = g.scratch(rows);
-  be.crossEntropy(losses, logits.data, targets, rows, vocab);
+  // Row statistics kept for the backward pass (it then skips a max and an exp pass over the rows).
+  const stats = logits.requiresGrad && count > 0 ? g.scratch(4 * rows) : undefined;
+  be.crossEntropy(losses, logits.data, targets, rows, vocab, stats);
   const host = new Float32Array(rows);
   be.read(losses, host);
   let sum = 0;
@@ -41,7 +43,7 @@ export function crossEntropy(g: Graph, logits: Var, targets: Int32Array): LossRe
       const seed = new Float32Array(1);
       be.read(loss.grad!, seed);
       g.accumulateGrad(logits, (d) =>
-        be.crossEntropyBackward(d, logits.data, saved, rows, vocab, seed[0]! / count),
+        be.crossEntropyBackward(d, logits.data, saved, rows, vocab, seed[0]! / count, stats),
       );
     });
   }

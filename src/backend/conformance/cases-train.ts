@@ -76,6 +76,22 @@ function backward(): ConformanceCase[] {
       },
     });
     cases.push({
+      op: 'crossEntropyBackward',
+      name: `rows=${rows} vocab=${dim}, statistics kept from crossEntropy`,
+      tol: BACKWARD,
+      run(ctx) {
+        const targets = ctx.rng.ints(rows, 0, dim);
+        if (rows > 1) targets[0] = -1;
+        const logits = ctx.normals(n, 3);
+        const losses = ctx.uniform(rows);
+        const stats = ctx.uniform(4 * rows);
+        ctx.be.crossEntropy(losses, logits, targets, rows, dim, stats);
+        const g = ctx.uniform(n);
+        ctx.be.crossEntropyBackward(g, logits, targets, rows, dim, 0.5 / rows, stats);
+        return { losses: ctx.get(losses, rows), dlogits: ctx.get(g, n) };
+      },
+    });
+    cases.push({
       op: 'siluBackward',
       name: `n=${n}`,
       tol: BACKWARD,

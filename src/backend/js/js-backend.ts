@@ -229,7 +229,15 @@ export class JsBackend implements Backend {
 
   // ---- losses -------------------------------------------------------------------------------
 
-  crossEntropy(losses: Buf, logits: Buf, targets: Int32Array, rows: number, vocab: number): void {
+  // The JS reference recomputes each row's statistics in f64 and ignores `stats`.
+  crossEntropy(
+    losses: Buf,
+    logits: Buf,
+    targets: Int32Array,
+    rows: number,
+    vocab: number,
+    _stats?: Buf,
+  ): void {
     crossEntropy(this.b('crossEntropy', losses), this.b('crossEntropy', logits), targets, rows, vocab);
   }
 
@@ -242,6 +250,7 @@ export class JsBackend implements Backend {
     rows: number,
     vocab: number,
     scale: number,
+    _stats?: Buf,
   ): void {
     const op = 'crossEntropyBackward';
     crossEntropyBackward(this.b(op, dlogits), this.b(op, logits), targets, rows, vocab, scale);

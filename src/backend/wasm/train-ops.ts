@@ -12,15 +12,24 @@ const ARGS: number[][] = Array.from({ length: 17 }, (_, n) => new Array<number>(
 
 export class WasmTrainOps extends WasmElementwise {
   // ---- training -----------------------------------------------------------------------------
-  crossEntropy(losses: Buf, logits: Buf, targets: Int32Array, rows: number, vocab: number): void {
+  crossEntropy(
+    losses: Buf,
+    logits: Buf,
+    targets: Int32Array,
+    rows: number,
+    vocab: number,
+    stats?: Buf,
+  ): void {
     const op = 'crossEntropy';
     this.checkTargets(op, targets, rows, vocab);
-    const a = ARGS[5]!;
+    const a = ARGS[6]!;
     a[0] = f32At(losses, 0, rows, op, 'losses');
     a[1] = f32At(logits, 0, rows * vocab, op, 'logits');
     a[2] = this.uploadTargets(targets, rows);
     a[3] = vocab;
     a[4] = this.ctx.scratch(5, 16 * this.ctx.threads);
+    // stats: each row's (max, Σ e^(x − max)) as two f64, as the backward kernel would recompute.
+    a[5] = stats === undefined ? 0 : f32At(stats, 0, 4 * rows, op, 'stats');
     this.ctx.parallelTid('cross_entropy', a, rows, 1);
   }
 
@@ -31,16 +40,18 @@ export class WasmTrainOps extends WasmElementwise {
     rows: number,
     vocab: number,
     scale: number,
+    stats?: Buf,
   ): void {
     const op = 'crossEntropyBackward';
     this.checkTargets(op, targets, rows, vocab);
-    const a = ARGS[6]!;
+    const a = ARGS[7]!;
     a[0] = f32At(dlogits, 0, rows * vocab, op, 'dlogits');
     a[1] = f32At(logits, 0, rows * vocab, op, 'logits');
     a[2] = this.uploadTargets(targets, rows);
     a[3] = vocab;
     a[4] = scale;
     a[5] = this.ctx.scratch(5, 16 * this.ctx.threads);
+    a[6] = stats === undefined ? 0 : f32At(stats, 0, 4 * rows, op, 'stats');
     this.ctx.parallelTid('cross_entropy_bwd', a, rows, 1);
   }
 

@@ -388,6 +388,20 @@ for (const cfg of CONFIGS) {
       compare(be, 'crossEntropyBackward', { logits }, { d: rows * vocab }, (e, q) =>
         e.crossEntropyBackward(q.d!, q.logits!, targets, rows, vocab, 0.25),
       );
+      {
+        // Statistics kept by the forward pass give the backward's exact bits.
+        const lb = be.alloc(rows * vocab * 4);
+        be.write(lb, logits);
+        const [ls, st, d0, d1] = [rows, 4 * rows, rows * vocab, rows * vocab].map((n) => be.alloc(n * 4));
+        be.crossEntropy(ls!, lb, targets, rows, vocab, st);
+        be.crossEntropyBackward(d0!, lb, targets, rows, vocab, 0.25);
+        be.crossEntropyBackward(d1!, lb, targets, rows, vocab, 0.25, st);
+        const [a, b] = [new Float32Array(rows * vocab), new Float32Array(rows * vocab)];
+        be.read(d0!, a);
+        be.read(d1!, b);
+        assert.deepEqual(b, a);
+        for (const x of [lb, ls!, st!, d0!, d1!]) be.free(x);
+      }
       const dim = 24;
       const x = rng.normals(rows * dim);
       const dout = rng.normals(rows * dim);
