@@ -107,6 +107,8 @@ export function cross_entropy_bwd(
 /**
  * PyTorch AdamW over elements [r0, r1): g = grad·gs; m = β1m + (1−β1)g; v = β2v + (1−β2)g²;
  * param = param·decay − lr·(m/bc1) / (sqrt(v/bc2) + eps), with m, v read back as stored f32.
+ * Four elements per step in f64x2 lanes with the scalar tail's operations in the same order
+ * (no fused multiply-add), so every lane rounds exactly as the scalar code and the JS reference.
  */
 export function adamw(
   param: usize,
@@ -124,7 +126,60 @@ export function adamw(
   r0: i32,
   r1: i32,
 ): void {
-  for (let i = r0; i < r1; i++) {
+  const vgs = f64x2.splat(gs);
+  const vb1 = f64x2.splat(beta1);
+  const vc1 = f64x2.splat(1 - beta1);
+  const vb2 = f64x2.splat(beta2);
+  const vc2 = f64x2.splat(1 - beta2);
+  const vbc1 = f64x2.splat(bc1);
+  const vbc2 = f64x2.splat(bc2);
+  const vlr = f64x2.splat(lr);
+  const veps = f64x2.splat(eps);
+  const vdec = f64x2.splat(decay);
+  let i = r0;
+  for (; i + 4 <= r1; i += 4) {
+    const o = <usize>i * 4;
+    const G = v128.load(grad + o);
+    const M = v128.load(m + o);
+    const V = v128.load(v + o);
+    const P = v128.load(param + o);
+    // lanes 0-1 (lo) and 2-3 (hi) of each f32x4, widened to f64x2
+    const gl = f64x2.mul(f64x2.promote_low_f32x4(G), vgs);
+    const gh = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<i64>(G, G, 1, 0)), vgs);
+    const ml = f32x4.demote_f64x2_zero(
+      f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(M)), f64x2.mul(vc1, gl)),
+    );
+    const mh = f32x4.demote_f64x2_zero(
+      f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(v128.shuffle<i64>(M, M, 1, 0))), f64x2.mul(vc1, gh)),
+    );
+    const vl = f32x4.demote_f64x2_zero(
+      f64x2.add(f64x2.mul(vb2, f64x2.promote_low_f32x4(V)), f64x2.mul(f64x2.mul(vc2, gl), gl)),
+    );
+    const vh = f32x4.demote_f64x2_zero(
+      f64x2.add(
+        f64x2.mul(vb2, f64x2.promote_low_f32x4(v128.shuffle<i64>(V, V, 1, 0))),
+        f64x2.mul(f64x2.mul(vc2, gh), gh),
+      ),
+    );
+    v128.store(m + o, v128.shuffle<i64>(ml, mh, 0, 2));
+    v128.store(v + o, v128.shuffle<i64>(vl, vh, 0, 2));
+    const pl = f64x2.sub(
+      f64x2.mul(f64x2.promote_low_f32x4(P), vdec),
+      f64x2.div(
+        f64x2.mul(vlr, f64x2.div(f64x2.promote_low_f32x4(ml), vbc1)),
+        f64x2.add(f64x2.sqrt(f64x2.div(f64x2.promote_low_f32x4(vl), vbc2)), veps),
+      ),
+    );
+    const ph = f64x2.sub(
+      f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<i64>(P, P, 1, 0)), vdec),
+      f64x2.div(
+        f64x2.mul(vlr, f64x2.div(f64x2.promote_low_f32x4(mh), vbc1)),
+        f64x2.add(f64x2.sqrt(f64x2.div(f64x2.promote_low_f32x4(vh), vbc2)), veps),
+      ),
+    );
+    v128.store(param + o, v128.shuffle<i64>(f32x4.demote_f64x2_zero(pl), f32x4.demote_f64x2_zero(ph), 0, 2));
+  }
+  for (; i < r1; i++) {
     const o = <usize>i * 4;
     const g = <f64>load<f32>(grad + o) * gs;
     const mi = <f32>(beta1 * <f64>load<f32>(m + o) + (1 - beta1) * g);
