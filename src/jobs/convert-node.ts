@@ -107,7 +107,7 @@ export function convertModel(input: string, output: string, o: ConvertOptions = 
       files.push(join(output, 'tokenizer.json'), join(output, 'tokenizer_config.json'));
       writeFileAtomic(files[2]!, [jsonBytes(tok.tokenizer)]);
       writeFileAtomic(files[3]!, [jsonBytes(tok.config)]);
-    } else notes.push('tokenizer.json not written (only byte-level BPE vocabularies export)');
+    } else notes.push('tokenizer.json not written (no exact tokenizer.json export for this vocabulary)');
     return { format: 'hf', tensors: tensors.length, files, notes };
   } finally {
     oc.close();

@@ -1,5 +1,6 @@
 // Tokenizer metadata between formats: HF tokenizer.json (+ tokenizer_config.json) → GGUF
-// `tokenizer.ggml.*` keys, GGUF byte-level BPE metadata → tokenizer.json, GGUF → GGUF copy, and
+// `tokenizer.ggml.*` keys, GGUF byte-level BPE / SentencePiece (convert-tokenizer-spm-export.ts)
+// metadata → tokenizer.json, GGUF → GGUF copy, and
 // the byte-level placeholder vocabulary `llmts init` writes when no tokenizer is given.
 import { FormatError, UnsupportedError } from '../errors.js';
 import {
@@ -15,6 +16,7 @@ import { isByteLevel } from '../tokenizers/hf-json.js';
 import { steps } from '../tokenizers/hf-spm.js';
 import { GPT2_PATTERN, LLAMA3_PATTERN, QWEN2_PATTERN } from '../tokenizers/patterns.js';
 import { byteToUnicodeTable } from '../tokenizers/utf8.js';
+import { spmHfJsonFromGguf } from './convert-tokenizer-spm-export.js';
 
 export type MetaEntry = [string, GgufKv];
 
@@ -254,11 +256,21 @@ const PRE_PATTERNS: Readonly<Record<string, string>> = {
 };
 
 /**
- * tokenizer.json + tokenizer_config.json objects for a GGUF byte-level BPE vocabulary; undefined
- * for other vocabularies (SentencePiece, WordPiece), which this converter does not export.
+ * tokenizer.json + tokenizer_config.json objects for a GGUF byte-level BPE ('gpt2') or
+ * SentencePiece ('llama') vocabulary; undefined for vocabularies this converter does not export
+ * (WordPiece, unknown pre-tokenizers, SentencePiece pieces BPE merges cannot reach).
  */
 export function hfJsonFromGguf(g: Gguf): { tokenizer: Obj; config: Obj } | undefined {
-  if (!hasKey(g, 'tokenizer.ggml.model') || getString(g, 'tokenizer.ggml.model') !== 'gpt2') return undefined;
+  const kind = hasKey(g, 'tokenizer.ggml.model') ? getString(g, 'tokenizer.ggml.model') : undefined;
+  if (kind === 'llama') {
+    try {
+      return spmHfJsonFromGguf(g);
+    } catch (e) {
+      if (e instanceof UnsupportedError) return undefined; // no exact tokenizer.json form
+      throw e;
+    }
+  }
+  if (kind !== 'gpt2') return undefined;
   const tokens = getStringArray(g, 'tokenizer.ggml.tokens');
   const types = hasKey(g, 'tokenizer.ggml.token_type')
     ? (g.metadata.get('tokenizer.ggml.token_type')!.value as { values: ArrayLike<number> }).values
