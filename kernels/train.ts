@@ -1,6 +1,6 @@
 // Training kernels: cross-entropy (forward and backward, parallel over rows), AdamW and the sum
-// of squares (parallel over element ranges). AdamW and Σx² compute in f64 lanes like the JS
-// reference (they are memory-bound, so the wider arithmetic costs nothing).
+// of squares (parallel over element ranges). AdamW computes in f32 as PyTorch does for f32
+// parameters (and as the JS reference, bit for bit); Σx² accumulates in f64 lanes.
 import { expv, hsum } from './simd';
 
 /** max and Σ e^(x − max) of one row (exp in f32 lanes, sum combined in f64). */
@@ -105,90 +105,65 @@ export function cross_entropy_bwd(
 }
 
 /**
- * PyTorch AdamW over elements [r0, r1): g = grad·gs; m = β1m + (1−β1)g; v = β2v + (1−β2)g²;
- * param = param·decay − lr·(m/bc1) / (sqrt(v/bc2) + eps), with m, v read back as stored f32.
- * Four elements per step in f64x2 lanes with the scalar tail's operations in the same order
- * (no fused multiply-add), so every lane rounds exactly as the scalar code and the JS reference.
+ * PyTorch's single-tensor AdamW on f32 parameters over elements [r0, r1) (the JS reference,
+ * src/backend/js/optim.ts, spells out the steps): every operation in f32, in PyTorch's order, no
+ * fused multiply-add, so each lane rounds exactly as the reference. Scalars (already f32):
+ * gs gradient multiplier, decay = 1 − lr·wd, w1 = 1 − β1 (lerp weight), b2 = β2, c2 = 1 − β2,
+ * bc2s = sqrt(1 − β2^step), negStep = −lr / (1 − β1^step), eps.
  */
 export function adamw(
   param: usize,
   grad: usize,
   m: usize,
   v: usize,
-  gs: f64,
-  beta1: f64,
-  beta2: f64,
-  lr: f64,
-  eps: f64,
-  bc1: f64,
-  bc2: f64,
-  decay: f64,
+  gs: f32,
+  decay: f32,
+  w1: f32,
+  b2: f32,
+  c2: f32,
+  bc2s: f32,
+  negStep: f32,
+  eps: f32,
   r0: i32,
   r1: i32,
 ): void {
-  const vgs = f64x2.splat(gs);
-  const vb1 = f64x2.splat(beta1);
-  const vc1 = f64x2.splat(1 - beta1);
-  const vb2 = f64x2.splat(beta2);
-  const vc2 = f64x2.splat(1 - beta2);
-  const vbc1 = f64x2.splat(bc1);
-  const vbc2 = f64x2.splat(bc2);
-  const vlr = f64x2.splat(lr);
-  const veps = f64x2.splat(eps);
-  const vdec = f64x2.splat(decay);
+  const lerpLow = w1 < 0.5; // at::lerp: self + w·(end − self), or end − (end − self)·(1 − w)
+  const w1c: f32 = 1 - w1;
+  const vgs = f32x4.splat(gs);
+  const vdec = f32x4.splat(decay);
+  const vw1 = f32x4.splat(w1);
+  const vw1c = f32x4.splat(w1c);
+  const vb2 = f32x4.splat(b2);
+  const vc2 = f32x4.splat(c2);
+  const vbc2s = f32x4.splat(bc2s);
+  const vstep = f32x4.splat(negStep);
+  const veps = f32x4.splat(eps);
   let i = r0;
   for (; i + 4 <= r1; i += 4) {
     const o = <usize>i * 4;
-    const G = v128.load(grad + o);
+    const g = f32x4.mul(v128.load(grad + o), vgs);
+    const p1 = f32x4.mul(v128.load(param + o), vdec);
     const M = v128.load(m + o);
-    const V = v128.load(v + o);
-    const P = v128.load(param + o);
-    // lanes 0-1 (lo) and 2-3 (hi) of each f32x4, widened to f64x2
-    const gl = f64x2.mul(f64x2.promote_low_f32x4(G), vgs);
-    const gh = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<i64>(G, G, 1, 0)), vgs);
-    const ml = f32x4.demote_f64x2_zero(
-      f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(M)), f64x2.mul(vc1, gl)),
-    );
-    const mh = f32x4.demote_f64x2_zero(
-      f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(v128.shuffle<i64>(M, M, 1, 0))), f64x2.mul(vc1, gh)),
-    );
-    const vl = f32x4.demote_f64x2_zero(
-      f64x2.add(f64x2.mul(vb2, f64x2.promote_low_f32x4(V)), f64x2.mul(f64x2.mul(vc2, gl), gl)),
-    );
-    const vh = f32x4.demote_f64x2_zero(
-      f64x2.add(
-        f64x2.mul(vb2, f64x2.promote_low_f32x4(v128.shuffle<i64>(V, V, 1, 0))),
-        f64x2.mul(f64x2.mul(vc2, gh), gh),
-      ),
-    );
-    v128.store(m + o, v128.shuffle<i64>(ml, mh, 0, 2));
-    v128.store(v + o, v128.shuffle<i64>(vl, vh, 0, 2));
-    const pl = f64x2.sub(
-      f64x2.mul(f64x2.promote_low_f32x4(P), vdec),
-      f64x2.div(
-        f64x2.mul(vlr, f64x2.div(f64x2.promote_low_f32x4(ml), vbc1)),
-        f64x2.add(f64x2.sqrt(f64x2.div(f64x2.promote_low_f32x4(vl), vbc2)), veps),
-      ),
-    );
-    const ph = f64x2.sub(
-      f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<i64>(P, P, 1, 0)), vdec),
-      f64x2.div(
-        f64x2.mul(vlr, f64x2.div(f64x2.promote_low_f32x4(mh), vbc1)),
-        f64x2.add(f64x2.sqrt(f64x2.div(f64x2.promote_low_f32x4(vh), vbc2)), veps),
-      ),
-    );
-    v128.store(param + o, v128.shuffle<i64>(f32x4.demote_f64x2_zero(pl), f32x4.demote_f64x2_zero(ph), 0, 2));
+    const d = f32x4.sub(g, M);
+    const mi = lerpLow ? f32x4.add(M, f32x4.mul(vw1, d)) : f32x4.sub(g, f32x4.mul(d, vw1c));
+    const vi = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(vc2, g), g));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vi), vbc2s), veps);
+    v128.store(param + o, f32x4.add(p1, f32x4.div(f32x4.mul(vstep, mi), denom)));
   }
   for (; i < r1; i++) {
     const o = <usize>i * 4;
-    const g = <f64>load<f32>(grad + o) * gs;
-    const mi = <f32>(beta1 * <f64>load<f32>(m + o) + (1 - beta1) * g);
-    const vi = <f32>(beta2 * <f64>load<f32>(v + o) + (1 - beta2) * g * g);
+    const g = load<f32>(grad + o) * gs;
+    const p1 = load<f32>(param + o) * decay;
+    const M = load<f32>(m + o);
+    const d = g - M;
+    const mi = lerpLow ? M + w1 * d : g - d * w1c;
+    const vi = load<f32>(v + o) * b2 + c2 * g * g;
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
-    const mh = <f64>mi / bc1;
-    const vh = <f64>vi / bc2;
-    store<f32>(param + o, <f32>(<f64>load<f32>(param + o) * decay - (lr * mh) / (Math.sqrt(vh) + eps)));
+    const denom = Mathf.sqrt(vi) / bc2s + eps;
+    store<f32>(param + o, p1 + (negStep * mi) / denom);
   }
 }
 

@@ -2,6 +2,7 @@
 // Cross-entropy, attention and the optimiser are WASM kernels (kernels/train.ts,
 // kernels/attention_train.ts); the remaining O(n) backward kernels are loops in ops-train.ts.
 import { ConfigError, ShapeError, UsageError } from '../../errors.js';
+import { adamwScalars } from '../adamw-consts.js';
 import type { AdamWParams, AttentionTrainParams, Buf } from '../backend.js';
 import { asWasm, checkDim, f32At } from './buf.js';
 import { WasmElementwise } from './elementwise.js';
@@ -304,19 +305,20 @@ export class WasmTrainOps extends WasmElementwise {
       if (!Number.isFinite(val))
         throw new ConfigError(`${op}: ${name} must be finite, got ${val}`, { field: name });
     }
+    const c = adamwScalars(p);
     const a = ARGS[12]!;
     a[0] = f32At(param, 0, n, op, 'param');
     a[1] = f32At(grad, 0, n, op, 'grad');
     a[2] = f32At(m, 0, n, op, 'm');
     a[3] = f32At(v, 0, n, op, 'v');
-    a[4] = gs;
-    a[5] = p.beta1;
-    a[6] = p.beta2;
-    a[7] = p.lr;
-    a[8] = p.eps;
-    a[9] = 1 - p.beta1 ** p.step;
-    a[10] = 1 - p.beta2 ** p.step;
-    a[11] = 1 - p.lr * p.weightDecay;
+    a[4] = c.gs;
+    a[5] = c.decay;
+    a[6] = c.w1;
+    a[7] = c.beta2;
+    a[8] = c.c2;
+    a[9] = c.bc2Sqrt;
+    a[10] = c.negStep;
+    a[11] = c.eps;
     this.ctx.parallel('adamw', a, n, 16384);
   }
 }

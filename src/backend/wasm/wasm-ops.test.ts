@@ -454,6 +454,17 @@ for (const cfg of CONFIGS) {
         { w: x, g: dout, m: rng.uniform(n), v: rng.uniform(n, 0, 1) },
         { w: n, m: n, v: n },
         (e, q) => e.adamw(q.w!, q.g!, q.m!, q.v!, p),
+        0,
+        0,
+      ); // bit-exact: the same f32 operations in the same order
+      compare(
+        be,
+        'adamw (β1 ≥ 0.5 lerp branch, 99 elements)',
+        { w: rng.normals(99), g: rng.normals(99), m: rng.uniform(99), v: rng.uniform(99, 0, 1) },
+        { w: 99, m: 99, v: 99 },
+        (e, q) => e.adamw(q.w!, q.g!, q.m!, q.v!, { ...p, n: 99, beta1: 0.3, step: 1 }),
+        0,
+        0,
       );
       for (const len of [n, 200003]) {
         const data = len === n ? x : rng.normals(len);
