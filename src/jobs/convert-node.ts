@@ -99,10 +99,11 @@ export function convertModel(input: string, output: string, o: ConvertOptions = 
     } else mkdirSync(output, { recursive: true });
     const { tensors, tied } = toHfTensors(oc);
     const cfg = { ...oc.family.hfConfig(oc.config), tie_word_embeddings: tied };
+    // The tokenizer is built (and its metadata checked) before any file is written.
+    const tok = oc.gguf !== undefined ? hfJsonFromGguf(oc.gguf) : undefined;
     const files = [join(output, 'model.safetensors'), join(output, 'config.json')];
     writeFileAtomic(files[0]!, safetensorsFileChunks(withProgress(tensors, o), { format: 'pt' }));
     writeFileAtomic(files[1]!, [jsonBytes(cfg)]);
-    const tok = oc.gguf !== undefined ? hfJsonFromGguf(oc.gguf) : undefined;
     if (tok !== undefined) {
       files.push(join(output, 'tokenizer.json'), join(output, 'tokenizer_config.json'));
       writeFileAtomic(files[2]!, [jsonBytes(tok.tokenizer)]);
