@@ -47,7 +47,7 @@ export function packG4(type: GgmlType, u8: Uint8Array, at: number, rows: number,
 
 /**
  * Copies one g4 row (`cols` values at byte offset `at` of `src`) into `dst` at `dstAt` in GGUF's
- * block layout.
+ * block layout. Plain byte loops: called per gathered row, it allocates nothing.
  */
 export function unpackRowG4(
   type: GgmlType,
@@ -65,11 +65,12 @@ export function unpackRowG4(
     const p = at + g * 4 * typeSize;
     const q = dstAt + g * 4 * typeSize;
     for (let j = 0; j < 4; j++) {
-      dst[q + j * typeSize] = src[p + 2 * j]!;
-      dst[q + j * typeSize + 1] = src[p + 2 * j + 1]!;
-      dst.set(src.subarray(p + 8 + j * qs, p + 8 + (j + 1) * qs), q + j * typeSize + 2);
+      const o = q + j * typeSize;
+      dst[o] = src[p + 2 * j]!;
+      dst[o + 1] = src[p + 2 * j + 1]!;
+      const from = p + 8 + j * qs;
+      for (let b = 0; b < qs; b++) dst[o + 2 + b] = src[from + b]!;
     }
   }
-  const tail = groups * 4 * typeSize;
-  dst.set(src.subarray(at + tail, at + nb * typeSize), dstAt + tail);
+  for (let b = groups * 4 * typeSize; b < nb * typeSize; b++) dst[dstAt + b] = src[at + b]!;
 }
