@@ -32,6 +32,9 @@ export interface Gpt2TrainConfig {
   /** Trainable biases in Linear and LayerNorm (default true). With false the biases stay zero
    *  and frozen — nanoGPT's `bias=False` — and are still written out, as llama.cpp's gpt2 needs. */
   bias?: boolean;
+  /** Standard deviation of the position embeddings' initial values (default 0.01, llm.c's;
+   *  nanoGPT uses 0.02). */
+  posEmbStd?: number;
 }
 
 export function validateGpt2Config(c: Gpt2TrainConfig): void {
@@ -43,6 +46,11 @@ export function validateGpt2Config(c: Gpt2TrainConfig): void {
   }
   if (c.dim % c.nHead !== 0)
     throw new ConfigError('gpt2 config: dim must be divisible by nHead', { field: 'nHead' });
+  const s = c.posEmbStd;
+  if (s !== undefined && !(typeof s === 'number' && Number.isFinite(s) && s > 0 && s <= 1))
+    throw new ConfigError(`gpt2 config: posEmbStd must be a number in (0, 1], got ${String(s)}`, {
+      field: 'posEmbStd',
+    });
 }
 
 export function initGpt2Params(params: ParamStore, c: Gpt2TrainConfig, rng: Rng): void {
@@ -63,7 +71,7 @@ export function initGpt2Params(params: ParamStore, c: Gpt2TrainConfig, rng: Rng)
   );
   params.add(
     { name: 'position_embd.weight', shape: [c.contextLength, D], decay: false },
-    normal(c.contextLength * D, 0.01), // llm.c's choice (nanoGPT: 0.02)
+    normal(c.contextLength * D, c.posEmbStd ?? 0.01), // default: llm.c's choice (nanoGPT: 0.02)
   );
   for (let l = 0; l < c.nLayer; l++) {
     const p = `blk.${l}.`;
