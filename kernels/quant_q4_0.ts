@@ -1,20 +1,23 @@
 // Q4_0 weights · Q8_0 activations (ggml's vec_dot_q4_0_q8_0), parallel over weight rows.
 //
-// Weight layout: GGUF's, unchanged. A row of K values is K/32 blocks of 18 bytes: d (f16),
-// qs[16]: element j is the low nibble of qs[j], element j+16 the high nibble; value = nibble − 8.
+// Weight layout: g4 (src/backend/wasm/repack.ts). A row of K values is K/32 blocks: GGUF's block
+// is d (f16), qs[16] (element j is the low nibble of qs[j], element j+16 the high nibble;
+// value = nibble − 8); in g4 each full group of 4 blocks is stored as d0..d3 (8 bytes), then
+// qs0..qs3 (4 × 16 bytes), and the last K/32 mod 4 blocks stay GGUF blocks (18 bytes each).
 // The unsigned nibbles (0..15) are valid i7 operands, so the relaxed build uses
 // i16x8.relaxed_dot_i8x16_i7x16_s exactly. Blocks go 4 at a time: each block's 16-bit pair sums
 // (|lane| ≤ 7620) are folded with the other three as i16 and finished by one dot_i16x8_s
 // (Q.red4w: lane j = block j, 10 instructions instead of 13), the −8·Σx offsets (activation
 // plane s) added, converted once and multiplied by the 4 scales d_w·d_x, as ggml's sumi·d_w·d_x.
-// - one token (decode, row1): one pass over the row; the 4 f16 scales are gathered into the high
-//   halves of 4 lanes and widened by Q.f16hi (3 instructions; exact for finite scales, which
+// - one token (decode, row1): one pass over the row; a group's 4 f16 scales are loaded by one
+//   load16x4_s and widened by Q.f16lo (3 instructions; exact for finite scales, which
 //   prepareQuantWeight in src/backend/wasm/quant-linear.ts checks at upload); constants come
 //   from the QK table (a v128.const costs ~3 instructions per use in V8); loads use immediate
 //   offsets. Measured 1 thread, weights in L2: 9.2 → 11.1 GB/s. Tried and slower: a separate
 //   scale pass; 2 or 4 rows per pass sharing the activation loads (as fast from L2, 1.5x slower
-//   from DRAM: more concurrent streams); fewer sink stores; 8 blocks per iteration; the exact
-//   Q.f16x4 with its constants in registers (register pressure);
+//   from DRAM: more concurrent streams); fewer sink stores; 8 blocks per iteration; an exact
+//   f16 conversion with its constants in registers (register pressure). The g4 layout (4 scales
+//   in one load instead of 4 lane inserts): 11.4 → 12.1 GB/s per core from DRAM;
 // - tiles of 4 tokens while ≥ 3 remain (prefill, small batches; the activation planes are padded
 //   to 4 rows): a row's scales are first widened into per-thread scratch, then each unpacked
 //   group of blocks serves 4 tokens (row4); the last 1-2 tokens run one at a time (row1).
@@ -120,7 +123,6 @@ class Q40 {
     let ps = s;
     const end4 = wr + <usize>(nb & ~3) * 18;
     for (; wb < end4; wb += 72) {
-      // Grouped layout (G4): the 4 f16 scales first, sign-extended into i32 lanes by one load.
       const S = f32x4.mul(Q.f16lo(v128.load16x4_s(wb), fm, fx), v128.load(pd));
       const w0 = v128.load(wb, 8);
       const i0 = Q.pair32(

@@ -14,7 +14,7 @@
 // Decode (row1): the 16-bit pair sums of 4 sub-blocks (|lane| ≤ 7620) are folded (Q.fold4) and
 // scaled by one dot_i16x8_s with [sc0 sc0 sc1 sc1 ..] instead of 4 splats and 4 dots; d and dmin
 // are widened by Q.f16fin1 (finite scales, checked at upload). 9.7 → 10.8 GB/s per core from L2.
-// Tried and slower: d and dmin widened as a vector (Q.f16hi); fewer sink stores.
+// Tried and slower: d and dmin widened as a vector (shift, mask, × 2^112); fewer sink stores.
 
 import { Q, QK, QK_K4HI, QK_K4LO, QK_M15 } from './quant_util';
 

@@ -1,13 +1,15 @@
 // Q8_0 weights · Q8_0 activations (ggml's vec_dot_q8_0_q8_0), parallel over weight rows.
 //
-// Weight layout: GGUF's, unchanged. A row of K values is K/32 blocks of 34 bytes:
-// d (f16), qs[32] (int8). Activations: the planar Q8_0 layout of kernels/quant_act.ts.
+// Weight layout: g4 (src/backend/wasm/repack.ts). A row of K values is K/32 blocks; GGUF's block
+// is d (f16), qs[32] (int8); in g4 each full group of 4 blocks is stored as d0..d3 (8 bytes), then
+// qs0..qs3 (4 × 32 bytes), and the last K/32 mod 4 blocks stay GGUF blocks (34 bytes each).
+// Activations: the planar Q8_0 layout of kernels/quant_act.ts.
 // Per block the integer dot Σ w·x is exact (weights sign-extended to i16 straight from memory,
 // i32x4.dot_i16x8_s with the q16 activation plane; exact for every int8 including −128) and
 // scaled by d_w·d_x as ggml does. One token: blocks go 4 at a time, their sums reduced into one
-// i32x4 (lane j = block j), converted once and multiplied by the 4 scales (gathered and widened
-// in the loop by Q.f16fin, exact for the finite scales prepareQuantWeight admits: 13.8 → 15.6
-// GB/s per core from L2; a separate scale pass measured slower from DRAM). The products do not
+// i32x4 (lane j = block j), converted once and multiplied by the 4 scales (one load16x4_s per
+// group, widened in the loop by Q.f16lo, exact for the finite scales prepareQuantWeight admits;
+// a separate scale pass measured slower from DRAM). The products do not
 // fit i16, so the 16-bit fold of the 4-bit kernels does not apply. Tiles of 4 tokens (a tile costs
 // about 3 single tokens here, so only full tiles): a row's f16 scales are first widened into
 // per-thread scratch, then each block is used for 4 tokens (per-block scaling); the remaining
@@ -51,7 +53,7 @@ class Q80 {
       const o = <usize>b;
       const wb = wr + o * 34;
       const p = x16 + (o << 6);
-      // g4 layout: 4 scales (8 bytes), then the 4 blocks' 32 quants each (bdot reads at +2).
+      // g4: the 4 scales at wb, block j's quants at wb + 8 + 32j (bdot reads at +2).
       const i0 = Q80.bdot(wb + 6, p);
       v128.store(sink, i0);
       const i1 = Q80.bdot(wb + 38, p + 64);

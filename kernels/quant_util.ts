@@ -20,7 +20,7 @@
 export const QK: usize = memory.data<u32>([
   0x0f0f0f0f, 0x0f0f0f0f, 0x0f0f0f0f, 0x0f0f0f0f, // 0: i8x16.splat(15)
   0x00010001, 0x00010001, 0x00010001, 0x00010001, // 16: i16x8.splat(1)
-  0x8fffffff, 0x8fffffff, 0x8fffffff, 0x8fffffff, // 32: Q.f16hi mask
+  0x8fffffff, 0x8fffffff, 0x8fffffff, 0x8fffffff, // 32: Q.f16lo mask
   0x77800000, 0x77800000, 0x77800000, 0x77800000, // 48: f32 2^112
   0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f, // 64: Q.scalesK4 low-bit masks
   0x00000000, 0xc0c0c0c0, 0x00000000, 0xc0c0c0c0, // 80: Q.scalesK4 high-bit masks
@@ -67,67 +67,16 @@ export class Q {
     return reinterpret<f32>(Q.f16mag(h & 0x7fff) | ((h & 0x8000) << 16));
   }
 
-  /** 4 f16 values (zero-extended u16 in i32 lanes) to f32x4, exact as Q.f16. */
-  @inline static f16x4(h: v128): v128 {
-    const em = v128.and(h, i32x4.splat(0x7fff));
-    const bits = i32x4.shl(em, 13);
-    let f = f32x4.mul(bits, f32x4.splat(reinterpret<f32>(0x77800000)));
-    f = v128.bitselect(v128.or(bits, i32x4.splat(0x7f800000)), f, i32x4.gt_s(em, i32x4.splat(0x7bff)));
-    return v128.or(f, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
-  }
-
-  /**
-   * 4 f16 values held in the HIGH 16 bits of each i32 lane to f32x4, exact for every finite f16
-   * (normals, subnormals, ±0); inf and NaN come out finite, so weights whose block scales use
-   * this are checked at upload (src/backend/wasm/quant-linear.ts). shr_s by 3 puts exponent and
-   * mantissa at bits 27..13 with the sign copied into bits 31..28; the mask (QK + QK_F16MSK)
-   * keeps the sign at bit 31 only; × 2^112 (QK + QK_F16MUL) rebases the exponent (subnormal
-   * halves become normal f32 exactly). 3 instructions instead of ~10 for Q.f16x4.
-   */
-  @inline static f16hi(h: v128, msk: v128, mul: v128): v128 {
-    return f32x4.mul(v128.and(i32x4.shr_s(h, 3), msk), mul);
-  }
-
   /**
    * 4 f16 values SIGN-EXTENDED into i32 lanes (v128.load16x4_s) to f32x4, exact for every finite
-   * f16 as Q.f16hi (same mask and multiplier): shl by 13 puts exponent and mantissa at bits
-   * 27..13 with copies of the sign above. One load and 3 instructions for 4 contiguous scales.
+   * f16 (normals, subnormals, ±0); inf and NaN come out finite, so weights whose block scales use
+   * this are checked at upload (src/backend/wasm/quant-linear.ts). shl by 13 puts exponent and
+   * mantissa at bits 27..13 with copies of the sign above; the mask (QK + QK_F16MSK) keeps the
+   * sign at bit 31 only; × 2^112 (QK + QK_F16MUL) rebases the exponent (subnormal halves become
+   * normal f32 exactly). One load and 3 instructions for 4 contiguous scales.
    */
   @inline static f16lo(h: v128, msk: v128, mul: v128): v128 {
     return f32x4.mul(v128.and(i32x4.shl(h, 13), msk), mul);
-  }
-
-  /** The finite f16 values at p, p+stride, p+2·stride, p+3·stride as f32x4 (see f16hi). */
-  @inline static f16fin(p: usize, stride: usize, msk: v128, mul: v128): v128 {
-    let h = i32x4.splat(0);
-    h = v128.load16_lane(p, h, 1);
-    h = v128.load16_lane(p + stride, h, 3);
-    h = v128.load16_lane(p + 2 * stride, h, 5);
-    h = v128.load16_lane(p + 3 * stride, h, 7);
-    return Q.f16hi(h, msk, mul);
-  }
-
-  /** The f16 scales at p, p+stride, p+2·stride, p+3·stride as f32x4. */
-  @inline static f16gather(p: usize, stride: usize): v128 {
-    let h = i32x4.splat(0);
-    h = v128.load16_lane(p, h, 0);
-    h = v128.load16_lane(p + stride, h, 2);
-    h = v128.load16_lane(p + 2 * stride, h, 4);
-    h = v128.load16_lane(p + 3 * stride, h, 6);
-    return Q.f16x4(h);
-  }
-
-  /**
-   * Widens the f16 scale at the start of each of the nb blocks (bs bytes each) of the row at wr
-   * into f32 at dst (a separate pass keeps the dot loops free of the conversion's constants).
-   */
-  @inline static scales(wr: usize, nb: i32, bs: usize, dst: usize): void {
-    let b = 0;
-    for (; b + 4 <= nb; b += 4) {
-      const o = <usize>b;
-      v128.store(dst + (o << 2), Q.f16gather(wr + o * bs, bs));
-    }
-    for (; b < nb; b++) store<f32>(dst + ((<usize>b) << 2), Q.f16(load<u16>(wr + <usize>b * bs)));
   }
 
   /**
