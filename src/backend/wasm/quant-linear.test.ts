@@ -16,7 +16,7 @@ import { dequantizeRow, quantizeRow, vecDot, vecDotType } from '../../quant/inde
 import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
 import { WasmBuf } from './buf.js';
 import type { WasmContextImpl } from './context.js';
-import { quantLinear, quantLinearTypes, uploadQuantWeight } from './quant-linear.js';
+import { quantLinear, quantLinearTypes } from './quant-linear.js';
 import {
   type QuantBuild,
   quantBuilds,
@@ -24,6 +24,7 @@ import {
   randomQuantWeight,
   rng,
 } from './quant-testing-node.js';
+import { uploadQuantWeight } from './quant-weight.js';
 
 const TYPES = [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
 

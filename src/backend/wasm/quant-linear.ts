@@ -40,52 +40,6 @@ const KERNELS: ReadonlyMap<GgmlType, QuantKernel> = new Map([
 export const quantLinearTypes: ReadonlySet<GgmlType> = new Set(KERNELS.keys());
 
 /**
- * Copies a quantized weight [rows, cols] (GGUF block bytes, row-major) into wasm memory.
- * Throws UnsupportedError for other types, ShapeError when sizes do not match, CapacityError
- * (from the allocator) past wasm32's 4 GiB.
- */
-export function uploadQuantWeight(
-  ctx: WasmContext,
-  type: GgmlType,
-  rows: number,
-  cols: number,
-  data: Uint8Array,
-): WasmWeight {
-  const op = 'uploadQuantWeight';
-  if (!KERNELS.has(type)) {
-    throw new UnsupportedError(`${op}: no WASM quantized kernel for ${typeName(type)}`, { field: 'type' });
-  }
-  checkDim(op, 'rows', rows);
-  checkDim(op, 'cols', cols);
-  if (rows === 0 || cols === 0)
-    throw new ShapeError(`${op}: empty weight [${rows}, ${cols}]`, { field: 'rows' });
-  const rb = rowBytes(type, cols);
-  if (rb === undefined) {
-    const bs = typeTraits(type).blockSize;
-    throw new ShapeError(`${op}: cols = ${cols} is not a multiple of ${typeName(type)}'s block size ${bs}`, {
-      field: 'cols',
-    });
-  }
-  const bytes = rows * rb;
-  if (data.byteLength !== bytes) {
-    throw new ShapeError(
-      `${op}: ${typeName(type)} [${rows}, ${cols}] needs ${bytes} bytes, got ${data.byteLength}`,
-      { field: 'data' },
-    );
-  }
-  const ptr = ctx.alloc(bytes);
-  ctx.u8().set(data, ptr);
-  const w: WasmWeight = { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: kernelLayout(type) };
-  try {
-    prepareQuantWeight(ctx, w);
-  } catch (e) {
-    ctx.free(ptr);
-    throw e;
-  }
-  return w;
-}
-
-/**
  * Byte offsets of the f16 scales in each block of the types whose kernels widen them with the
  * finite-only conversions (Q.f16hi, Q.f16fin1 in kernels/quant_util.ts).
  */

@@ -47,3 +47,33 @@ export function commitQuantWeight(ctx: WasmContext, w: WasmWeight): WasmWeight {
   prepareQuantWeight(ctx, w);
   return w;
 }
+
+/**
+ * Copies a quantized weight [rows, cols] (GGUF block bytes, row-major) into wasm memory and runs
+ * the post-upload step: allocWeight + commitWeight with a copy in between. Throws UnsupportedError
+ * for other types, ShapeError when sizes do not match, CapacityError (from the allocator) past
+ * wasm32's 4 GiB, and what commitQuantWeight throws (the weight is freed then).
+ */
+export function uploadQuantWeight(
+  ctx: WasmContext,
+  type: GgmlType,
+  rows: number,
+  cols: number,
+  data: Uint8Array,
+): WasmWeight {
+  const bytes = quantWeightBytes('uploadQuantWeight', type, rows, cols);
+  if (data.byteLength !== bytes) {
+    throw new ShapeError(
+      `uploadQuantWeight: ${typeName(type)} [${rows}, ${cols}] needs ${bytes} bytes, got ${data.byteLength}`,
+      { field: 'data' },
+    );
+  }
+  const w = allocQuantWeight(ctx, type, rows, cols);
+  ctx.u8().set(data, w.buf.ptr);
+  try {
+    return commitQuantWeight(ctx, w);
+  } catch (e) {
+    ctx.free(w.buf.ptr);
+    throw e;
+  }
+}
