@@ -4,13 +4,13 @@
 import { ShapeError, UnsupportedError } from '../../errors.js';
 import { GgmlType, typeName } from '../../tensor/dtype.js';
 import type { AttentionParams, Buf } from '../backend.js';
+import { dispatchAttention } from './attention-dispatch.js';
 import { asWasm, f32At } from './buf.js';
 import type { WasmContext } from './context.js';
 
 const Q8_BLOCK_BYTES = 34;
 /** Reusable argument arrays (kernels read args.length). */
 const QARGS: number[] = [0, 0];
-const AARGS: number[] = new Array<number>(15).fill(0);
 
 function checkInt(op: string, name: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 0 || v > 0xffffffff) {
@@ -104,35 +104,15 @@ export function attentionQ8(
   const outp = f32At(out, p.offOut ?? 0, tokens === 0 ? 0 : (tokens - 1) * outStride + nHead * hd, op, 'out');
   const kp = bytesAt(kCache, p.offK ?? 0, ctxLen * rowB, op, 'kCache');
   const vp = bytesAt(vCache, p.offV ?? 0, ctxLen * rowB, op, 'vCache');
-  if (tokens === 0) return;
-  // Units (token, block of gb kv heads), as the f32 kernel.
-  const threads = ctx.threads;
-  const group = nHead / nKvHead;
-  const wantBlocks = Math.min(nKvHead, Math.max(1, Math.ceil((2 * threads) / tokens)));
-  const gb = Math.ceil(nKvHead / wantBlocks);
-  const nBlocks = Math.ceil(nKvHead / gb);
-  const heads = gb * group;
-  // Per thread: q16 i16 [heads][hd] | dq f32 [heads][hd/32] | ds f32 [hd/32][heads] |
-  // (16-aligned) scores f32 [heads][ctx].
-  const pre = Math.ceil((heads * hd * 2 + 2 * heads * (hd / 32) * 4) / 16) * 16;
-  const stride = Math.ceil((pre + heads * ctxLen * 4 + 64) / 64) * 64;
-  const scratch = ctx.scratch(3, stride * threads);
-  const a = AARGS;
-  a[0] = outp;
-  a[1] = qp;
-  a[2] = kp;
-  a[3] = vp;
-  a[4] = nHead;
-  a[5] = nKvHead;
-  a[6] = hd;
-  a[7] = pos0;
-  a[8] = p.scale;
-  a[9] = qStride;
-  a[10] = outStride;
-  a[11] = p.window ?? 0;
-  a[12] = gb;
-  a[13] = scratch;
-  a[14] = stride;
-  const units = tokens * nBlocks;
-  ctx.parallelTid('attention_q8_0', a, units, Math.max(1, Math.floor(units / (threads * 4))));
+  // Per thread before the scores: q16 i16 [heads][hd] | dq f32 [heads][hd/32] | ds f32
+  // [hd/32][heads], 16-aligned.
+  dispatchAttention(
+    ctx,
+    'attention_q8_0',
+    { out: outp, q: qp, k: kp, v: vp },
+    p,
+    qStride,
+    outStride,
+    (heads) => Math.ceil((heads * hd * 2 + 2 * heads * (hd / 32) * 4) / 16) * 16,
+  );
 }

@@ -5,6 +5,7 @@ import { FormatError, ShapeError, UnsupportedError, UsageError } from '../../err
 import { canDequantize, dequantizeRow } from '../../quant/index.js';
 import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
 import type { AttentionParams, Backend, Buf, MatmulParams, RopeParams, Weight } from '../backend.js';
+import { dispatchAttention } from './attention-dispatch.js';
 import { attentionQ8, quantizeRows } from './attention-q8.js';
 import { asWasm, checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
 import type { WasmContext } from './context.js';
@@ -411,33 +412,15 @@ export class WasmBackend extends WasmTrainOps implements Backend {
     );
     const kp = f32At(kCache, p.offK ?? 0, ctxLen * kv, 'attention', 'kCache');
     const vp = f32At(vCache, p.offV ?? 0, ctxLen * kv, 'attention', 'vCache');
-    if (tokens === 0) return;
-    // Units: (token, block of gb kv heads). Decode (few tokens) splits the kv heads so every
-    // thread has work; prefill keeps whole rows per unit (contiguous cache reads).
-    const threads = this.ctx.threads;
-    const wantBlocks = Math.min(nKvHead, Math.max(1, Math.ceil((2 * threads) / tokens)));
-    const gb = Math.ceil(nKvHead / wantBlocks);
-    const nBlocks = Math.ceil(nKvHead / gb);
-    const stride = Math.ceil((gb * (nHead / nKvHead) * ctxLen * 4 + 64) / 64) * 64;
-    const scratch = this.ctx.scratch(3, stride * threads);
-    const a = ARGS[15]!;
-    a[0] = op;
-    a[1] = qp;
-    a[2] = kp;
-    a[3] = vp;
-    a[4] = nHead;
-    a[5] = nKvHead;
-    a[6] = hd;
-    a[7] = pos0;
-    a[8] = p.scale;
-    a[9] = qStride;
-    a[10] = outStride;
-    a[11] = p.window ?? 0;
-    a[12] = gb;
-    a[13] = scratch;
-    a[14] = stride;
-    const units = tokens * nBlocks;
-    this.ctx.parallelTid('attention', a, units, Math.max(1, Math.floor(units / (threads * 4))));
+    dispatchAttention(
+      this.ctx,
+      'attention',
+      { out: op, q: qp, k: kp, v: vp },
+      p,
+      qStride,
+      outStride,
+      () => 0,
+    );
   }
 
   quantizeRows(
