@@ -1,6 +1,8 @@
 // Backward of the activations (training), element-wise and parallel over elements like the
 // forward kernels in elementwise.ts: the same 4-lane f32 exp (≤ 2 ulp); scalar tails in f64.
-import { expv } from './simd';
+import { expv, normCdf64, normCdfv } from './simd';
+
+const INV_SQRT_2PI: f64 = 0.3989422804014327; // 1/√(2π)
 
 const GELU_C: f64 = 0.7978845608028654; // sqrt(2 / pi)
 const GELU_K: f64 = 0.044715;
@@ -44,6 +46,26 @@ export function ew_gelu_backward(dx: usize, dout: usize, x: usize, r0: i32, r1: 
     const v = <f64>load<f32>(x + o);
     const t = Math.tanh(GELU_C * (v + GELU_K * v * v * v));
     const d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_C * (1 + 3 * GELU_K * v * v);
+    store<f32>(dx + o, <f32>(<f64>load<f32>(dout + o) * d));
+  }
+}
+
+/** dx = dout · (Φ(x) + x·φ(x)) for the exact GELU, φ(x) = e^{−x²/2}/√(2π). */
+export function ew_gelu_erf_backward(dx: usize, dout: usize, x: usize, r0: i32, r1: i32): void {
+  const c = f32x4.splat(<f32>INV_SQRT_2PI);
+  const mhalf = f32x4.splat(-0.5);
+  let i = r0;
+  for (; i + 4 <= r1; i += 4) {
+    const o = <usize>i * 4;
+    const v = v128.load(x + o);
+    const pdf = f32x4.mul(c, expv(f32x4.mul(mhalf, f32x4.mul(v, v))));
+    const d = f32x4.add(normCdfv(v), f32x4.mul(v, pdf));
+    v128.store(dx + o, f32x4.mul(v128.load(dout + o), d));
+  }
+  for (; i < r1; i++) {
+    const o = <usize>i * 4;
+    const v = <f64>load<f32>(x + o);
+    const d = normCdf64(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
     store<f32>(dx + o, <f32>(<f64>load<f32>(dout + o) * d));
   }
 }

@@ -1,6 +1,6 @@
 // Element-wise kernels. Parallel over element ranges [r0, r1) (add_bias: over rows).
-// silu/swiglu/gelu use a 4-lane f32 exp (≤ 2 ulp); scalar tails run in f64.
-import { expv, madd } from './simd';
+// silu/swiglu/gelu use a 4-lane f32 exp (≤ 2 ulp), gelu_erf also an erfc fit (f32 level); scalar tails run in f64.
+import { expv, madd, normCdf64, normCdfv } from './simd';
 
 export function ew_add(out: usize, a: usize, b: usize, r0: i32, r1: i32): void {
   let i = r0;
@@ -113,6 +113,21 @@ export function ew_gelu(out: usize, x: usize, r0: i32, r1: i32): void {
     const o = <usize>i * 4;
     const v = <f64>load<f32>(x + o);
     store<f32>(out + o, <f32>(0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v)))));
+  }
+}
+
+/** Exact GELU x·Φ(x) (Φ: normCdfv, erfc to f32 rounding level). */
+export function ew_gelu_erf(out: usize, x: usize, r0: i32, r1: i32): void {
+  let i = r0;
+  for (; i + 4 <= r1; i += 4) {
+    const o = <usize>i * 4;
+    const v = v128.load(x + o);
+    v128.store(out + o, f32x4.mul(v, normCdfv(v)));
+  }
+  for (; i < r1; i++) {
+    const o = <usize>i * 4;
+    const v = <f64>load<f32>(x + o);
+    store<f32>(out + o, <f32>(v * normCdf64(v)));
   }
 }
 

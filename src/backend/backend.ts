@@ -219,6 +219,8 @@ export interface Backend {
   silu(out: Buf, x: Buf, n: number): void;
   /** GELU, tanh approximation (GPT-2 `gelu_new`), computed in f32. */
   gelu(out: Buf, x: Buf, n: number): void;
+  /** GELU, exact: x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's default, Hugging Face `gelu`), in f32. */
+  geluErf(out: Buf, x: Buf, n: number): void;
   /** out = silu(gate) · up. */
   swiglu(out: Buf, gate: Buf, up: Buf, n: number): void;
 
@@ -271,6 +273,8 @@ export interface Backend {
   /** dx = silu'(x) ⊙ dout. */
   siluBackward(dx: Buf, dout: Buf, x: Buf, n: number): void;
   geluBackward(dx: Buf, dout: Buf, x: Buf, n: number): void;
+  /** dx = dout ⊙ (Φ(x) + x·φ(x)), the exact GELU's derivative. */
+  geluErfBackward(dx: Buf, dout: Buf, x: Buf, n: number): void;
   swigluBackward(dgate: Buf, dup: Buf, dout: Buf, gate: Buf, up: Buf, n: number): void;
   /** dtable[ids[i]] += dout[i] (rows of dim). */
   embeddingBackward(dtable: Buf, dout: Buf, ids: Int32Array, count: number, dim: number): void;

@@ -1,11 +1,12 @@
 // A model trained here, exported to GGUF and to HF safetensors, loads back with the inference
 // loader and gives the same logits as the training graph.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { JsBackend } from '../backend/js/index.js';
+import { UnsupportedError } from '../errors.js';
 import { writeGguf } from '../io/gguf/index.js';
 import { writeSafetensors } from '../io/safetensors/index.js';
 import { ggufMetaFromHfJson } from '../jobs/convert-tokenizer.js';
@@ -54,10 +55,26 @@ const NETS_UNDER_TEST: NetConfig[] = [
     contextLength: 32,
     normEps: 1e-5,
   },
+  // nanoGPT's exact GELU: Hugging Face only (GGUF's gpt2 has the tanh form alone).
+  {
+    arch: 'gpt2',
+    vocabSize: 257,
+    dim: 32,
+    nLayer: 2,
+    nHead: 4,
+    ffnDim: 64,
+    contextLength: 32,
+    normEps: 1e-5,
+    gelu: 'erf',
+  },
 ];
 
 for (const net of NETS_UNDER_TEST) {
-  test(`trained ${net.arch} (tied: ${'tiedEmbeddings' in net ? net.tiedEmbeddings : true}) exports to GGUF and HF with the same logits`, async () => {
+  const erf = net.arch === 'gpt2' && net.gelu === 'erf';
+  const what = erf
+    ? 'exact-GELU gpt2 exports to HF (GGUF refused)'
+    : `${net.arch} (tied: ${'tiedEmbeddings' in net ? net.tiedEmbeddings : true}) exports to GGUF and HF`;
+  test(`trained ${what} with the same logits`, async () => {
     const be = new JsBackend();
     const r = new Rng(5);
     const data = Uint16Array.from({ length: 3000 }, (_, i) => (i % 17 === 0 ? r.int(257) : (i * 31) % 200));
@@ -93,24 +110,47 @@ for (const net of NETS_UNDER_TEST) {
     const dir = mkdtempSync(join(tmpdir(), 'llmts-export-'));
     try {
       const tokJson = bytesTokenizerJson();
-      writeFileSync(
-        join(dir, 'model.gguf'),
-        writeGguf(
-          trainedGguf(
-            net,
-            params,
-            ggufMetaFromHfJson(tokJson, bytesTokenizerConfig(), 'tokenizer.json'),
-            'test',
-          ),
-        ),
-      );
+      const ggufSpec = () =>
+        trainedGguf(
+          net,
+          params,
+          ggufMetaFromHfJson(tokJson, bytesTokenizerConfig(), 'tokenizer.json'),
+          'test',
+        );
+      if (erf) assert.throws(ggufSpec, (e: Error) => e instanceof UnsupportedError && /tanh/.test(e.message));
+      else writeFileSync(join(dir, 'model.gguf'), writeGguf(ggufSpec()));
       const hf = trainedHf(net, params);
       mkdirSync(join(dir, 'hf'));
       writeFileSync(join(dir, 'hf', 'model.safetensors'), writeSafetensors(hf.tensors, { format: 'pt' }));
       writeFileSync(join(dir, 'hf', 'config.json'), JSON.stringify(hf.config));
       writeFileSync(join(dir, 'hf', 'tokenizer.json'), JSON.stringify(tokJson));
       writeFileSync(join(dir, 'hf', 'tokenizer_config.json'), JSON.stringify(bytesTokenizerConfig()));
-      for (const path of [join(dir, 'model.gguf'), join(dir, 'hf')]) {
+      const worstOf = async (path: string) => {
+        const model = await loadModel(path, { backend: be });
+        const s = model.newSession();
+        const got = s.forward(ids, 'all');
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+        s.dispose();
+        model.dispose();
+        return worst;
+      };
+      if (erf) {
+        // The check can fail: the same weights read as tanh-GELU are measurably off.
+        assert.equal(hf.config.activation_function, 'gelu');
+        const tanhDir = join(dir, 'hf-tanh');
+        mkdirSync(tanhDir);
+        for (const f of ['model.safetensors', 'tokenizer.json', 'tokenizer_config.json'])
+          copyFileSync(join(dir, 'hf', f), join(tanhDir, f));
+        writeFileSync(
+          join(tanhDir, 'config.json'),
+          JSON.stringify({ ...hf.config, activation_function: 'gelu_new' }),
+        );
+        const off = await worstOf(tanhDir);
+        const right = await worstOf(join(dir, 'hf'));
+        assert.ok(right * 20 < off, `exact-GELU logits off by ${right}, tanh-read by ${off}`);
+      }
+      for (const path of erf ? [join(dir, 'hf')] : [join(dir, 'model.gguf'), join(dir, 'hf')]) {
         const model = await loadModel(path, { backend: be });
         const s = model.newSession();
         const got = s.forward(ids, 'all');

@@ -2,6 +2,8 @@
 // safetensors + config.json (transformers, vLLM ...). Parameter names are GGUF names already;
 // GPT-2's separate q/k/v are fused into attn_qkv, and its tied head is written out as
 // output.weight because llama.cpp's gpt2 loader requires it.
+
+import { UnsupportedError } from '../errors.js';
 import { type GgufKv, GgufValueType, type GgufWriteSpec, type GgufWriteTensor } from '../io/gguf/index.js';
 import type { SafetensorsWriteTensor } from '../io/safetensors/index.js';
 import { GgmlType } from '../tensor/dtype.js';
@@ -90,6 +92,17 @@ export function ggufArchEntries(c: NetConfig, name: string): [string, GgufKv][] 
   return common;
 }
 
+/**
+ * Why a net cannot be written as GGUF, or null when it can: GGUF's gpt2 architecture has only
+ * the tanh GELU (llama.cpp's), so an exact-GELU net would compute something else there.
+ */
+export function ggufUnsupported(c: NetConfig): string | null {
+  if (c.arch === 'gpt2' && c.gelu === 'erf') {
+    return "GGUF's gpt2 architecture computes GELU in its tanh form (llama.cpp), and this net uses the exact form (net.gelu 'erf')";
+  }
+  return null;
+}
+
 /** A GGUF file spec (all tensors F32) for a trained model with its tokenizer metadata. */
 export function trainedGguf(
   c: NetConfig,
@@ -97,6 +110,8 @@ export function trainedGguf(
   tokenizer: readonly [string, GgufKv][],
   name: string,
 ): GgufWriteSpec {
+  const why = ggufUnsupported(c);
+  if (why !== null) throw new UnsupportedError(`GGUF export: ${why}`, { field: 'net.gelu' });
   const tensors: GgufWriteTensor[] = [];
   for (const [tname, t] of exportTensors(c, params)) {
     tensors.push({ name: tname, type: GgmlType.F32, shape: [...t.shape].reverse(), data: bytesOf(t.data) });
@@ -221,7 +236,7 @@ export function trainedHf(
     n_head: c.nHead,
     n_inner: c.ffnDim,
     n_positions: c.contextLength,
-    activation_function: 'gelu_new',
+    activation_function: c.gelu === 'erf' ? 'gelu' : 'gelu_new',
     layer_norm_epsilon: c.normEps,
     tie_word_embeddings: true,
     torch_dtype: 'float32',

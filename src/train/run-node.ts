@@ -15,7 +15,7 @@ import { tokenizerFromHfJson } from '../tokenizers/hf-json.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { findLatestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint-node.js';
 import { expandDataFiles, prepareTokens } from './corpus-node.js';
-import { trainedGguf, trainedHf } from './export.js';
+import { ggufUnsupported, trainedGguf, trainedHf } from './export.js';
 import type { NetConfig } from './nets/index.js';
 import { type LossPoint, writeLossCurve } from './plot-node.js';
 import { PRESETS, type Recipe } from './presets.js';
@@ -348,7 +348,10 @@ export class TrainingRun {
     return { valLoss, steps: t.step, seconds: (performance.now() - t0) / 1000 };
   }
 
-  /** Writes model.gguf and hf/{model.safetensors, config.json, tokenizer.json} atomically. */
+  /**
+   * Writes model.gguf and hf/{model.safetensors, config.json, tokenizer.json} atomically;
+   * model.gguf is left out (with a note on stderr) for a net GGUF cannot express.
+   */
   exportModels(): void {
     const c = this.trainer.config.net;
     const params = new Map<string, { shape: readonly number[]; data: Float32Array }>();
@@ -359,10 +362,13 @@ export class TrainingRun {
       this.tokenizer === undefined
         ? []
         : ggufMetaFromHfJson(this.tokenizer.json, this.tokenizer.config, 'tokenizer.json');
-    writeFileAtomic(
-      join(this.out, 'model.gguf'),
-      ggufChunks(trainedGguf(c, params, tok, this.record.recipeName)),
-    );
+    const noGguf = ggufUnsupported(c);
+    if (noGguf === null) {
+      writeFileAtomic(
+        join(this.out, 'model.gguf'),
+        ggufChunks(trainedGguf(c, params, tok, this.record.recipeName)),
+      );
+    } else process.stderr.write(`model.gguf not written: ${noGguf}; hf/ has the model\n`);
     const hf = trainedHf(c, params);
     const hfDir = join(this.out, 'hf');
     mkdirSync(hfDir, { recursive: true });

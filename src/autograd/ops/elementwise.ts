@@ -54,15 +54,20 @@ export function swiglu(g: Graph, gate: Var, up: Var): Var {
   return y;
 }
 
-/** y = gelu(x) (tanh approximation). */
-export function gelu(g: Graph, x: Var): Var {
+/** y = gelu(x): 'tanh' approximation (GPT-2's gelu_new, the default) or the exact 'erf' form. */
+export function gelu(g: Graph, x: Var, form: 'tanh' | 'erf' = 'tanh'): Var {
   const be = g.backend;
   const y = g.tensor(x.shape, x.requiresGrad);
-  be.gelu(y.data, x.data, x.size);
+  if (form === 'erf') be.geluErf(y.data, x.data, x.size);
+  else be.gelu(y.data, x.data, x.size);
   if (!y.requiresGrad) return y;
   g.record(() => {
     if (!y.gradLive) return;
-    g.accumulateGrad(x, (dx) => be.geluBackward(dx, y.grad!, x.data, x.size));
+    g.accumulateGrad(x, (dx) =>
+      form === 'erf'
+        ? be.geluErfBackward(dx, y.grad!, x.data, x.size)
+        : be.geluBackward(dx, y.grad!, x.data, x.size),
+    );
   });
   return y;
 }

@@ -3,7 +3,7 @@
 //
 // Tolerances (see compare.ts for the rule):
 // - add, mul, scale, addBias: rel 1e-6 (one f32 rounding; scale's factor may be f32 on one side).
-// - silu, gelu, swiglu: rel 1e-5 (f32 exp/tanh approximations of a few ulp).
+// - silu, gelu, geluErf, swiglu: rel 1e-5 (f32 exp/tanh/erfc approximations of a few ulp).
 // - rmsnorm, layernorm, softmax, crossEntropy: rel 1e-5 (f32 row sums up to a few thousand long).
 // - rope: rel 1e-5 (ggml's f32 angles; cos/sin must be accurate at angles in the thousands).
 // - attention: rel 2e-5 (two f32 reductions of up to a few hundred positions plus exp).
@@ -38,6 +38,7 @@ function elementwise(): ConformanceCase[] {
     one('scale', exact, (c, out) => c.be.scale(out, c.uniform(n), 0.3, n));
     one('silu', act, (c, out) => c.be.silu(out, c.uniform(n, -12, 12), n));
     one('gelu', act, (c, out) => c.be.gelu(out, c.uniform(n, -12, 12), n));
+    one('geluErf', act, (c, out) => c.be.geluErf(out, c.uniform(n, -12, 12), n));
     one('swiglu', act, (c, out) => c.be.swiglu(out, c.uniform(n, -12, 12), c.uniform(n, -3, 3), n));
   }
   // In place: out aliases the first input.

@@ -112,6 +112,16 @@ function backward(): ConformanceCase[] {
       },
     });
     cases.push({
+      op: 'geluErfBackward',
+      name: `n=${n}`,
+      tol: BACKWARD,
+      run(ctx) {
+        const dx = ctx.uniform(n);
+        ctx.be.geluErfBackward(dx, ctx.normals(n), ctx.uniform(n, -10, 10), n);
+        return { dx: ctx.get(dx, n) };
+      },
+    });
+    cases.push({
       op: 'swigluBackward',
       name: `n=${n}`,
       tol: BACKWARD,

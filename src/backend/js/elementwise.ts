@@ -2,6 +2,7 @@
 // buffer's precision. `out` may alias an input (each element is read before it is written).
 
 import { checkCount, type JsBuf, need } from './buf.js';
+import { normalCdf, normalPdf } from './special.js';
 
 function check(op: string, n: number, bufs: [string, JsBuf][]): void {
   checkCount(op, 'n', n);
@@ -118,6 +119,36 @@ export function geluBackward(dx: JsBuf, dout: JsBuf, x: JsBuf, n: number): void 
     const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_COEF * v * v * v));
     const du = SQRT_2_OVER_PI * (1 + 3 * GELU_COEF * v * v);
     DX[i] = D[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
+  }
+}
+
+/** GELU, exact: x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (PyTorch's default, Hugging Face's `gelu`). */
+export function geluErf(out: JsBuf, x: JsBuf, n: number): void {
+  check('geluErf', n, [
+    ['out', out],
+    ['x', x],
+  ]);
+  const O = out.data;
+  const X = x.data;
+  for (let i = 0; i < n; i++) {
+    const v = X[i];
+    O[i] = v * normalCdf(v);
+  }
+}
+
+/** dx = dout · (Φ(x) + x·φ(x)). */
+export function geluErfBackward(dx: JsBuf, dout: JsBuf, x: JsBuf, n: number): void {
+  check('geluErfBackward', n, [
+    ['dx', dx],
+    ['dout', dout],
+    ['x', x],
+  ]);
+  const DX = dx.data;
+  const D = dout.data;
+  const X = x.data;
+  for (let i = 0; i < n; i++) {
+    const v = X[i];
+    DX[i] = D[i] * (normalCdf(v) + v * normalPdf(v));
   }
 }
 

@@ -113,7 +113,7 @@ test('softmaxBackward (scaled, causal)', () => {
   assertGrad('softmax dx', get64(be, dx, rows * cols), numeric(x, loss));
 });
 
-test('siluBackward, geluBackward, swigluBackward', () => {
+test('siluBackward, geluBackward, geluErfBackward, swigluBackward', () => {
   const n = 23;
   const x = f64(rng.uniform(n, -5, 5));
   const u = f64(rng.uniform(n, -2, 2));
@@ -134,6 +134,12 @@ test('siluBackward, geluBackward, swigluBackward', () => {
   };
   be.geluBackward(dx, dr, put(be, x), n);
   assertGrad('gelu', get64(be, dx, n), numeric(x, gelu));
+  const geluErf = () => {
+    be.geluErf(out, put(be, x), n);
+    return dot(be, out, r);
+  };
+  be.geluErfBackward(dx, dr, put(be, x), n);
+  assertGrad('geluErf', get64(be, dx, n), numeric(x, geluErf));
   const swiglu = () => {
     be.swiglu(out, put(be, x), put(be, u), n);
     return dot(be, out, r);

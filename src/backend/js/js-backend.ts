@@ -223,6 +223,10 @@ export class JsBackend implements Backend {
     ew.gelu(this.b('gelu', out), this.b('gelu', x), n);
   }
 
+  geluErf(out: Buf, x: Buf, n: number): void {
+    ew.geluErf(this.b('geluErf', out), this.b('geluErf', x), n);
+  }
+
   swiglu(out: Buf, gate: Buf, up: Buf, n: number): void {
     ew.swiglu(this.b('swiglu', out), this.b('swiglu', gate), this.b('swiglu', up), n);
   }
@@ -308,6 +312,11 @@ export class JsBackend implements Backend {
   geluBackward(dx: Buf, dout: Buf, x: Buf, n: number): void {
     const op = 'geluBackward';
     ew.geluBackward(this.b(op, dx), this.b(op, dout), this.b(op, x), n);
+  }
+
+  geluErfBackward(dx: Buf, dout: Buf, x: Buf, n: number): void {
+    const op = 'geluErfBackward';
+    ew.geluErfBackward(this.b(op, dx), this.b(op, dout), this.b(op, x), n);
   }
 
   swigluBackward(dgate: Buf, dup: Buf, dout: Buf, gate: Buf, up: Buf, n: number): void {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { ShapeError } from '../../errors.js';
 import { Rng } from '../conformance/random.js';
 import { JsBackend } from './js-backend.js';
+import { erf } from './special.js';
 import { get, get64, put, zeros } from './testing.js';
 
 const close = (a: number, b: number, tol: number, msg: string) =>
@@ -83,6 +84,7 @@ test('element-wise ops, addBias and activations match scalar formulas (in place 
     ['scale', () => be.scale(out, put(be, a), -1.5, n), (i) => a[i] * -1.5],
     ['silu', () => be.silu(out, put(be, a), n), (i) => a[i] * sig(a[i])],
     ['gelu', () => be.gelu(out, put(be, a), n), (i) => gelu(a[i])],
+    ['geluErf', () => be.geluErf(out, put(be, a), n), (i) => a[i] * 0.5 * (1 + erf(a[i] / Math.SQRT2))],
     ['swiglu', () => be.swiglu(out, put(be, a), put(be, b), n), (i) => a[i] * sig(a[i]) * b[i]],
   ];
   for (const [name, run, want] of cases) {

@@ -98,6 +98,11 @@ export class WasmElementwise {
     this.ew('ew_gelu', 2, f32At(out, 0, n, 'gelu', 'out'), f32At(x, 0, n, 'gelu', 'x'), 0, n);
   }
 
+  geluErf(out: Buf, x: Buf, n: number): void {
+    checkDim('geluErf', 'n', n);
+    this.ew('ew_gelu_erf', 2, f32At(out, 0, n, 'geluErf', 'out'), f32At(x, 0, n, 'geluErf', 'x'), 0, n);
+  }
+
   addBias(out: Buf, x: Buf, bias: Buf, rows: number, cols: number): void {
     checkDim('addBias', 'rows', rows);
     checkDim('addBias', 'cols', cols);

@@ -165,6 +165,10 @@ export class WasmTrainOps extends WasmElementwise {
     this.activationBackward('geluBackward', 'ew_gelu_backward', dx, dout, x, n);
   }
 
+  geluErfBackward(dx: Buf, dout: Buf, x: Buf, n: number): void {
+    this.activationBackward('geluErfBackward', 'ew_gelu_erf_backward', dx, dout, x, n);
+  }
+
   /** dx = dout · f'(x) by a parallel WASM kernel (kernels/activation_backward.ts). */
   private activationBackward(op: string, fn: string, dx: Buf, dout: Buf, x: Buf, n: number): void {
     checkDim(op, 'n', n);

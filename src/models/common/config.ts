@@ -23,6 +23,8 @@ export interface ModelConfig {
   tiedEmbeddings: boolean;
   /** q/k/v projections carry biases (Qwen2, HF `attention_bias`). */
   qkvBias: boolean;
+  /** GPT-2 family: GELU's form in the MLP ('tanh', the default: `gelu_new`; 'erf': exact `gelu`). */
+  gelu?: 'tanh' | 'erf' | undefined;
   /** Sliding-window attention span, if the model uses one. */
   window?: number | undefined;
   bosId?: number | undefined;

@@ -1,4 +1,5 @@
-// GPT-2 configs: learned absolute positions, LayerNorm, tanh-GELU MLP, fused qkv with biases.
+// GPT-2 configs: learned absolute positions, LayerNorm, GELU MLP (tanh form; the exact form from
+// Hugging Face's activation_function 'gelu'), fused qkv with biases.
 import { ConfigError, UnsupportedError } from '../../errors.js';
 import { type Gguf, getFloat, getInt, hasKey } from '../../io/gguf/index.js';
 import {
@@ -57,14 +58,17 @@ export function gpt2ConfigFromGguf(g: Gguf): ModelConfig {
 
 /** tanh-approximation GELU names (llama.cpp's GPT-2 always uses the tanh form). */
 const TANH_GELU = new Set(['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast']);
+/** Exact (erf) GELU names: transformers' ACT2FN 'gelu' is torch's GELU(approximate='none'). */
+const ERF_GELU = new Set(['gelu']);
 
 export function gpt2ConfigFromHf(cfg: HfConfig): ModelConfig {
   const f = cfg.file;
   const dim = checkDim(cfg.int('n_embd'), 'n_embd', LIMITS.dim, f);
   const nHead = checkDim(cfg.int('n_head'), 'n_head', LIMITS.heads, f);
   const act = cfg.str('activation_function', 'gelu_new');
-  if (!TANH_GELU.has(act)) {
-    throw new UnsupportedError(`${f}: activation_function '${act}' is not supported (gelu_new only)`, {
+  if (!TANH_GELU.has(act) && !ERF_GELU.has(act)) {
+    const known = [...TANH_GELU, ...ERF_GELU].join(', ');
+    throw new UnsupportedError(`${f}: activation_function '${act}' is not supported (${known})`, {
       field: 'activation_function',
       file: f,
     });
@@ -84,6 +88,7 @@ export function gpt2ConfigFromHf(cfg: HfConfig): ModelConfig {
       rope: null,
       tiedEmbeddings: cfg.bool('tie_word_embeddings', true),
       qkvBias: true,
+      gelu: ERF_GELU.has(act) ? 'erf' : 'tanh',
       bosId: cfg.tokenId('bos_token_id'),
       eosId: cfg.tokenId('eos_token_id'),
     },
@@ -113,7 +118,7 @@ export function gpt2HfConfig(c: ModelConfig): Record<string, unknown> {
     n_layer: c.nLayer,
     n_head: c.nHead,
     n_inner: c.ffnDim,
-    activation_function: 'gelu_new',
+    activation_function: c.gelu === 'erf' ? 'gelu' : 'gelu_new',
     layer_norm_epsilon: f32Short(c.normEps),
     tie_word_embeddings: c.tiedEmbeddings,
     torch_dtype: 'float32',
@@ -124,6 +129,12 @@ export function gpt2HfConfig(c: ModelConfig): Record<string, unknown> {
 }
 
 export function gpt2GgufHparams(c: ModelConfig): [string, number | string | boolean][] {
+  if (c.gelu === 'erf') {
+    throw new UnsupportedError(
+      "GGUF's gpt2 architecture computes GELU in its tanh form (llama.cpp); a model with the exact GELU (activation_function 'gelu') would change its outputs as GGUF",
+      { field: 'activation_function' },
+    );
+  }
   return [
     ['gpt2.context_length', c.contextLength],
     ['gpt2.embedding_length', c.dim],

@@ -60,6 +60,7 @@ export function buildGpt2(
               w.matrix(`${p}ffn_down.weight`, d, c.ffnDim),
               w.vector(`${p}ffn_down.bias`, d),
             ),
+            c.gelu ?? 'tanh',
           ),
         ),
       );

@@ -1,5 +1,5 @@
-// GPT-2 training net: the position-embedding init scale is configurable (llm.c 0.01, nanoGPT
-// 0.02) and checked as outside input.
+// GPT-2 training net: the position-embedding init scale (llm.c 0.01, nanoGPT 0.02) and the GELU
+// form are configurable and checked as outside input.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ParamStore } from '../../autograd/index.js';
@@ -41,6 +41,15 @@ test('a bad posEmbStd is a ConfigError naming it', () => {
       () =>
         initGpt2Params(new ParamStore(new JsBackend()), { ...base, posEmbStd: bad as number }, new Rng(1)),
       (e: unknown) => e instanceof ConfigError && e.field === 'posEmbStd',
+    );
+  }
+});
+
+test("a gelu other than 'tanh' or 'erf' is a ConfigError naming it", () => {
+  for (const bad of ['exact', 'gelu_new', 1, null]) {
+    assert.throws(
+      () => initGpt2Params(new ParamStore(new JsBackend()), { ...base, gelu: bad as 'erf' }, new Rng(1)),
+      (e: unknown) => e instanceof ConfigError && e.field === 'gelu',
     );
   }
 });

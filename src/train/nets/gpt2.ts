@@ -35,6 +35,9 @@ export interface Gpt2TrainConfig {
   /** Standard deviation of the position embeddings' initial values (default 0.01, llm.c's;
    *  nanoGPT uses 0.02). */
   posEmbStd?: number;
+  /** GELU's form in the MLP: 'tanh' (default; GPT-2's gelu_new, llama.cpp's) or 'erf' (exact, as
+   *  nanoGPT's nn.GELU()). 'erf' nets export to Hugging Face only: GGUF's gpt2 has no such form. */
+  gelu?: 'tanh' | 'erf';
 }
 
 export function validateGpt2Config(c: Gpt2TrainConfig): void {
@@ -46,6 +49,10 @@ export function validateGpt2Config(c: Gpt2TrainConfig): void {
   }
   if (c.dim % c.nHead !== 0)
     throw new ConfigError('gpt2 config: dim must be divisible by nHead', { field: 'nHead' });
+  if (c.gelu !== undefined && c.gelu !== 'tanh' && c.gelu !== 'erf')
+    throw new ConfigError(`gpt2 config: gelu must be 'tanh' or 'erf', got ${JSON.stringify(c.gelu)}`, {
+      field: 'gelu',
+    });
   const s = c.posEmbStd;
   if (s !== undefined && !(typeof s === 'number' && Number.isFinite(s) && s > 0 && s <= 1))
     throw new ConfigError(`gpt2 config: posEmbStd must be a number in (0, 1], got ${String(s)}`, {
@@ -117,7 +124,7 @@ export function gpt2Hidden(
     const a = causalAttention(g, lin(h, 'attn_q'), lin(h, 'attn_k'), lin(h, 'attn_v'), attn);
     x = add(g, x, lin(a, 'attn_output'));
     h = layernorm(g, x, w(`${p}ffn_norm.weight`), w(`${p}ffn_norm.bias`), c.normEps);
-    x = add(g, x, lin(gelu(g, lin(h, 'ffn_up')), 'ffn_down'));
+    x = add(g, x, lin(gelu(g, lin(h, 'ffn_up'), c.gelu ?? 'tanh'), 'ffn_down'));
   }
   return layernorm(g, x, w('output_norm.weight'), w('output_norm.bias'), c.normEps); // [B·T, D]
 }

@@ -118,6 +118,20 @@ test('gpt2 net: autograd gradients match finite differences (float64)', () => {
   });
 });
 
+test('gpt2 net with the exact GELU: autograd gradients match finite differences (float64)', () => {
+  check({
+    arch: 'gpt2',
+    vocabSize: 11,
+    dim: 8,
+    nLayer: 2,
+    nHead: 2,
+    ffnDim: 16,
+    contextLength: 8,
+    normEps: 1e-5,
+    gelu: 'erf',
+  });
+});
+
 test('gpt2 net with bias: false keeps its biases at zero and frozen (nanoGPT bias=False)', () => {
   const be = new JsBackend();
   const c: NetConfig = {
