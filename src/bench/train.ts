@@ -84,6 +84,22 @@ function timed(be: Backend, acc: Map<string, number>): Backend {
   });
 }
 
+/** Per-primitive time per step, largest first, and what no primitive accounts for (--ops). */
+function printOps(acc: Map<string, number>, total: number, steps: number): void {
+  let inOps = 0;
+  for (const [op, t] of [...acc].sort((a, b) => b[1] - a[1])) {
+    inOps += t;
+    if (t / total < 0.002) continue;
+    console.log(
+      `    ${op.padEnd(26)} ${(t / steps).toFixed(2).padStart(8)} ms/step ${((t / total) * 100).toFixed(1).padStart(5)}%`,
+    );
+  }
+  const rest = total - inOps;
+  console.log(
+    `    ${'(outside the backend)'.padEnd(26)} ${(rest / steps).toFixed(2).padStart(8)} ms/step ${((rest / total) * 100).toFixed(1).padStart(5)}%`,
+  );
+}
+
 export const trainBenchmark: Benchmark = {
   name: 'train',
   description: 'training tokens/s, ms/step and matmul share (nanoGPT char recipe, GPT-2 124M) vs llm.c',
@@ -147,6 +163,7 @@ export const trainBenchmark: Benchmark = {
           console.log(
             `${c.name.padEnd(30)} t=${threads} ${ms.toFixed(1).padStart(8)} ms/step ${tps.toFixed(0).padStart(7)} tok/s  matmul ${(share * 100).toFixed(0)}%${vs}`,
           );
+          if (o.flags.ops === true) printOps(acc, total, steps);
         }
       }
     } finally {
