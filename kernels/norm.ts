@@ -1,6 +1,6 @@
 // Row normalisations and softmax; parallel over rows [r0, r1). Norm reductions accumulate in
 // f64; softmax uses the 4-lane f32 exp.
-import { expv, hsum } from './simd';
+import { expv, f32of64, hi64, hsum, lo64, rowSum64, rowVar64 } from './simd';
 
 /** out = x / sqrt(mean(x²) + eps) · w (w = 0: no gain). */
 export function rmsnorm(out: usize, x: usize, w: usize, dim: i32, eps: f64, r0: i32, r1: i32): void {
@@ -30,7 +30,7 @@ export function rmsnorm(out: usize, x: usize, w: usize, dim: i32, eps: f64, r0: 
   }
 }
 
-/** out = (x − mean) / sqrt(var + eps) · w + b (w, b = 0: absent). */
+/** out = (x − mean) / sqrt(var + eps) · w + b (w, b = 0: absent); f64 arithmetic in f64x2 lanes. */
 export function layernorm(
   out: usize,
   x: usize,
@@ -41,19 +41,32 @@ export function layernorm(
   r0: i32,
   r1: i32,
 ): void {
+  const d4 = dim & ~3;
   for (let r = r0; r < r1; r++) {
     const xr = x + <usize>r * <usize>dim * 4;
     const orow = out + <usize>r * <usize>dim * 4;
-    let s: f64 = 0;
-    for (let j = 0; j < dim; j++) s += <f64>load<f32>(xr + <usize>j * 4);
-    const mean = s / dim;
-    let v: f64 = 0;
-    for (let j = 0; j < dim; j++) {
-      const d = <f64>load<f32>(xr + <usize>j * 4) - mean;
-      v += d * d;
+    const mean = rowSum64(xr, dim) / dim;
+    const rstd = 1 / Math.sqrt(rowVar64(xr, dim, mean) / dim + eps);
+    const mv = f64x2.splat(mean);
+    const rv = f64x2.splat(rstd);
+    for (let j = 0; j < d4; j += 4) {
+      const o = <usize>j * 4;
+      const xv = v128.load(xr + o);
+      let ylo = f64x2.mul(f64x2.sub(lo64(xv), mv), rv);
+      let yhi = f64x2.mul(f64x2.sub(hi64(xv), mv), rv);
+      if (w !== 0) {
+        const wv = v128.load(w + o);
+        ylo = f64x2.mul(ylo, lo64(wv));
+        yhi = f64x2.mul(yhi, hi64(wv));
+      }
+      if (b !== 0) {
+        const bv = v128.load(b + o);
+        ylo = f64x2.add(ylo, lo64(bv));
+        yhi = f64x2.add(yhi, hi64(bv));
+      }
+      v128.store(orow + o, f32of64(ylo, yhi));
     }
-    const rstd = 1 / Math.sqrt(v / dim + eps);
-    for (let j = 0; j < dim; j++) {
+    for (let j = d4; j < dim; j++) {
       const o = <usize>j * 4;
       let y = (<f64>load<f32>(xr + o) - mean) * rstd;
       if (w !== 0) y *= <f64>load<f32>(w + o);

@@ -139,3 +139,59 @@ export function normCdf64(x: f64): f64 {
   const h = 0.5 * t * Math.exp(p - z * z);
   return x < 0 ? h : 1 - h;
 }
+
+/** Lanes 0, 1 of an f32x4 as f64x2. */
+export function lo64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+
+/** Lanes 2, 3 of an f32x4 as f64x2. */
+export function hi64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3));
+}
+
+/** Two f64x2 rounded to one f32x4 [lo0, lo1, hi0, hi1]. */
+export function f32of64(lo: v128, hi: v128): v128 {
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/** Sum of the two f64 lanes. */
+export function hsum64(a: v128): f64 {
+  return f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+}
+
+/** Σ x[0..dim) in f64 (f64x2 lanes, 4 floats per step). */
+export function rowSum64(xr: usize, dim: i32): f64 {
+  let s0 = f64x2.splat(0);
+  let s1 = s0;
+  let j = 0;
+  for (; j + 4 <= dim; j += 4) {
+    const v = v128.load(xr + <usize>j * 4);
+    s0 = f64x2.add(s0, lo64(v));
+    s1 = f64x2.add(s1, hi64(v));
+  }
+  let s = hsum64(f64x2.add(s0, s1));
+  for (; j < dim; j++) s += <f64>load<f32>(xr + <usize>j * 4);
+  return s;
+}
+
+/** Σ (x − mean)² over x[0..dim) in f64. */
+export function rowVar64(xr: usize, dim: i32, mean: f64): f64 {
+  const mv = f64x2.splat(mean);
+  let s0 = f64x2.splat(0);
+  let s1 = s0;
+  let j = 0;
+  for (; j + 4 <= dim; j += 4) {
+    const v = v128.load(xr + <usize>j * 4);
+    const a = f64x2.sub(lo64(v), mv);
+    const b = f64x2.sub(hi64(v), mv);
+    s0 = f64x2.add(s0, f64x2.mul(a, a));
+    s1 = f64x2.add(s1, f64x2.mul(b, b));
+  }
+  let s = hsum64(f64x2.add(s0, s1));
+  for (; j < dim; j++) {
+    const d = <f64>load<f32>(xr + <usize>j * 4) - mean;
+    s += d * d;
+  }
+  return s;
+}

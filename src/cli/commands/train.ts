@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { createBackend } from '../../backend/create.js';
 import { UsageError } from '../../errors.js';
+import { ggufUnsupported } from '../../train/export.js';
 import { checkRecipe } from '../../train/recipe-check.js';
 import { type RunOptions, recipeFor, TrainingRun } from '../../train/run-node.js';
 import type { CliCommand } from '../command.js';
@@ -108,7 +109,7 @@ async function action(f: TrainFlags): Promise<void> {
     const c = run.trainer.config;
     process.stderr.write(
       `done: ${res.steps} steps in ${res.seconds.toFixed(1)} s, val loss ${res.valLoss.toFixed(4)}; ` +
-        `model: ${run.out}/model.gguf (${c.net.arch}, ${run.trainer.params.count} parameters)\n`,
+        `model: ${run.out}/${ggufUnsupported(c.net) === null ? 'model.gguf' : 'hf'} (${c.net.arch}, ${run.trainer.params.count} parameters)\n`,
     );
   } finally {
     process.off('SIGINT', onSignal);
