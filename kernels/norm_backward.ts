@@ -1,7 +1,7 @@
 // LayerNorm and RMSNorm backward (training), each in two parallel passes so no two threads write the same value:
 // rows for dx (which also records each row's mean and 1/std), then columns for dw and db. f64
-// arithmetic like the forward kernel (norm.ts) and the JS reference; LayerNorm's loops run on
-// f64x2 lanes, 4 floats per step (dw/db: 4 columns per pass over the rows).
+// arithmetic like the forward kernel (norm.ts) and the JS reference, on f64x2 lanes, 4 floats per
+// step (dw/db: 4 columns per pass over the rows).
 import { f32of64, hi64, hsum64, lo64, rowSum64, rowVar64 } from './simd';
 
 /**
@@ -166,13 +166,36 @@ export function rmsnorm_backward_dx(
   r0: i32,
   r1: i32,
 ): void {
+  const d4 = dim & ~3;
   for (let r = r0; r < r1; r++) {
     const ro = <usize>r * <usize>dim * 4;
     const xr = x + ro;
     const gr = dout + ro;
-    let ss: f64 = 0;
-    let dot: f64 = 0;
-    for (let j = 0; j < dim; j++) {
+    let s0 = f64x2.splat(0);
+    let s1 = s0;
+    let t0 = s0;
+    let t1 = s0;
+    for (let j = 0; j < d4; j += 4) {
+      const o = <usize>j * 4;
+      const xv = v128.load(xr + o);
+      const gv = v128.load(gr + o);
+      const xa = lo64(xv);
+      const xb = hi64(xv);
+      let ga = lo64(gv);
+      let gb = hi64(gv);
+      if (w !== 0) {
+        const wv = v128.load(w + o);
+        ga = f64x2.mul(ga, lo64(wv));
+        gb = f64x2.mul(gb, hi64(wv));
+      }
+      s0 = f64x2.add(s0, f64x2.mul(xa, xa));
+      s1 = f64x2.add(s1, f64x2.mul(xb, xb));
+      t0 = f64x2.add(t0, f64x2.mul(ga, xa));
+      t1 = f64x2.add(t1, f64x2.mul(gb, xb));
+    }
+    let ss = hsum64(f64x2.add(s0, s1));
+    let dot = hsum64(f64x2.add(t0, t1));
+    for (let j = d4; j < dim; j++) {
       const o = <usize>j * 4;
       const xv = <f64>load<f32>(xr + o);
       let g = <f64>load<f32>(gr + o);
@@ -183,7 +206,24 @@ export function rmsnorm_backward_dx(
     const rs = 1 / Math.sqrt(ss / dim + eps);
     const c = (dot * rs * rs * rs) / dim;
     const dr = dx + ro;
-    for (let j = 0; j < dim; j++) {
+    const rsv = f64x2.splat(rs);
+    const cv = f64x2.splat(c);
+    for (let j = 0; j < d4; j += 4) {
+      const o = <usize>j * 4;
+      const xv = v128.load(xr + o);
+      const gv = v128.load(gr + o);
+      let ga = lo64(gv);
+      let gb = hi64(gv);
+      if (w !== 0) {
+        const wv = v128.load(w + o);
+        ga = f64x2.mul(ga, lo64(wv));
+        gb = f64x2.mul(gb, hi64(wv));
+      }
+      const da = f64x2.sub(f64x2.mul(ga, rsv), f64x2.mul(lo64(xv), cv));
+      const db = f64x2.sub(f64x2.mul(gb, rsv), f64x2.mul(hi64(xv), cv));
+      v128.store(dr + o, f32of64(da, db));
+    }
+    for (let j = d4; j < dim; j++) {
       const o = <usize>j * 4;
       let g = <f64>load<f32>(gr + o);
       if (w !== 0) g *= <f64>load<f32>(w + o);
@@ -204,7 +244,23 @@ export function rmsnorm_backward_dw(
   c0: i32,
   c1: i32,
 ): void {
-  for (let j = c0; j < c1; j++) {
+  let j = c0;
+  for (; j + 4 <= c1; j += 4) {
+    const o = <usize>j * 4;
+    let s0 = f64x2.splat(0);
+    let s1 = s0;
+    for (let r = 0; r < rows; r++) {
+      const ro = <usize>r * <usize>dim * 4 + o;
+      const gv = v128.load(dout + ro);
+      const xv = v128.load(x + ro);
+      const rs = f64x2.splat(load<f64>(stats + ((<usize>r) << 4)));
+      s0 = f64x2.add(s0, f64x2.mul(f64x2.mul(lo64(gv), lo64(xv)), rs));
+      s1 = f64x2.add(s1, f64x2.mul(f64x2.mul(hi64(gv), hi64(xv)), rs));
+    }
+    const cur = v128.load(dw + o);
+    v128.store(dw + o, f32of64(f64x2.add(lo64(cur), s0), f64x2.add(hi64(cur), s1)));
+  }
+  for (; j < c1; j++) {
     const o = <usize>j * 4;
     let s: f64 = 0;
     for (let r = 0; r < rows; r++) {
