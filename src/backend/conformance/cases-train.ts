@@ -155,6 +155,9 @@ function attentionTrain(): ConformanceCase[] {
     { batch: 2, t: 7, nHead: 4, nKvHead: 2, headDim: 16, scale: 0.25 },
     { batch: 1, t: 33, nHead: 2, nKvHead: 2, headDim: 9, scale: 1 / 3 },
     { batch: 3, t: 12, nHead: 6, nKvHead: 1, headDim: 32, scale: 1 / Math.sqrt(32) },
+    // hd % 8 ≥ 4 (the 4-column tile path), T past the 32-row backward blocks
+    { batch: 2, t: 70, nHead: 4, nKvHead: 2, headDim: 20, scale: 1 / Math.sqrt(20) },
+    { batch: 1, t: 5, nHead: 3, nKvHead: 3, headDim: 12, scale: 0.3 },
   ];
   for (const p of shapes) {
     const nq = p.batch * p.t * p.nHead * p.headDim;

@@ -242,7 +242,7 @@ export class WasmTrainOps extends WasmElementwise {
   ): void {
     const op = 'attentionTrainBackward';
     const { qn, kn, pn } = this.trainSizes(op, p);
-    const stride = Math.ceil((p.t * 4 + 64) / 64) * 64;
+    const stride = this.ctx.exports.attention_train_bwd_scratch_bytes!(p.t); // per thread
     const a = ARGS[15]!;
     a[0] = f32At(dq, 0, qn, op, 'dq');
     a[1] = f32At(dk, 0, kn, op, 'dk');
