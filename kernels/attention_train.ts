@@ -7,7 +7,7 @@
 // register-tiled helper of attention_tiles.ts (scores, mulLower, mulLowerT).
 import { mulLower, mulLowerT, scores } from './attention_tiles';
 import { softmaxInPlace } from './norm';
-import { expvTable, hsum, madd } from './simd';
+import { expv, hsum, madd } from './simd';
 
 /**
  * p[0..n) = softmax(p[0..n)), p[n..T) = 0. Whole lane quads: the last one is masked (whatever
@@ -28,11 +28,11 @@ function softmaxRow(p: usize, n: i32, T: i32): void {
     mv = f32x4.pmax(mv, v128.shuffle<f32>(mv, mv, 1, 0, 3, 2));
     let sum = f32x4.splat(0);
     for (let o: usize = 0; o < last; o += 16) {
-      const e = expvTable(f32x4.sub(v128.load(p + o), mv));
+      const e = expv(f32x4.sub(v128.load(p + o), mv));
       v128.store(p + o, e);
       sum = f32x4.add(sum, e);
     }
-    const e = v128.and(expvTable(f32x4.sub(v128.load(p + last), mv)), keep);
+    const e = v128.and(expv(f32x4.sub(v128.load(p + last), mv)), keep);
     v128.store(p + last, e);
     const inv = f32x4.splat(<f32>1 / hsum(f32x4.add(sum, e)));
     for (let o: usize = 0; o <= last; o += 16) v128.store(p + o, f32x4.mul(v128.load(p + o), inv));
