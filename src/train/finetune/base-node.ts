@@ -61,6 +61,7 @@ export function loadBaseModel(path: string): BaseModel {
         ffnDim: c.ffnDim,
         contextLength: c.contextLength,
         normEps: c.normEps,
+        ...(c.gelu === 'erf' ? { gelu: 'erf' as const } : {}),
       };
     } else {
       throw new UnsupportedError(`fine-tuning ${c.arch} models is not supported`);
