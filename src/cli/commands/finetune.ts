@@ -5,6 +5,7 @@ import { createBackend } from '../../backend/create.js';
 import { UsageError } from '../../errors.js';
 import { resolveModelPath } from '../../generate/node/cli-model.js';
 import { distillRun } from '../../train/distill/run-node.js';
+import { ggufUnsupported } from '../../train/export.js';
 import { type FinetuneOptions, finetuneOptionsOf, finetuneRun } from '../../train/finetune/run-node.js';
 import { type AlignOptions, alignOptionsOf } from '../../train/rlhf/common-node.js';
 import { rlhfRun } from '../../train/rlhf/run-node.js';
@@ -149,7 +150,7 @@ async function drive(run: TrainingRun): Promise<void> {
   process.off('SIGINT', onSignal);
   process.stderr.write(
     `done: ${res.steps} steps in ${res.seconds.toFixed(1)} s, val loss ${res.valLoss.toFixed(4)}; ` +
-      `trainable parameters ${run.trainer.params.trainableCount} of ${run.trainer.params.count}; model: ${run.out}/model.gguf\n`,
+      `trainable parameters ${run.trainer.params.trainableCount} of ${run.trainer.params.count}; model: ${run.out}/${ggufUnsupported(run.trainer.config.net) === null ? 'model.gguf' : 'hf'}\n`,
   );
 }
 

@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../../io/write-node.js';
 import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 import { ADAMW_DEFAULTS } from '../adamw.js';
 import { findLatestCheckpoint, restoreCheckpoint } from '../checkpoint-node.js';
-import { trainedGguf, trainedHf } from '../export.js';
+import { ggufUnsupported, trainedGguf, trainedHf } from '../export.js';
 import { type Adapters, addLoraAdapters } from '../nets/lora.js';
 import type { Recipe } from '../presets.js';
 import { type RunRecord, TrainingRun } from '../run-node.js';
@@ -169,8 +169,11 @@ function exportFinetuned(out: string, trainer: Trainer, base: BaseModel, o: Fine
     shaped.set(name, { shape: spec?.shape ?? [data.length], data });
   }
   const tok = ggufTokenizerMetadata(base.path);
-  const gguf = trainedGguf(net, shaped, tok, `${o.method} of ${base.path}`);
-  writeFileAtomic(join(out, 'model.gguf'), ggufChunks(gguf));
+  const noGguf = ggufUnsupported(net);
+  if (noGguf === null) {
+    const gguf = trainedGguf(net, shaped, tok, `${o.method} of ${base.path}`);
+    writeFileAtomic(join(out, 'model.gguf'), ggufChunks(gguf));
+  } else process.stderr.write(`model.gguf not written: ${noGguf}; hf/ has the model\n`);
   const hf = trainedHf(net, shaped);
   mkdirSync(join(out, 'hf'), { recursive: true });
   writeFileAtomic(join(out, 'hf', 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));

@@ -7,7 +7,7 @@ import { ggufChunks } from '../../io/gguf/index.js';
 import { type SafetensorsWriteTensor, safetensorsChunks } from '../../io/safetensors/index.js';
 import { writeFileAtomic } from '../../io/write-node.js';
 import { ADAMW_DEFAULTS } from '../adamw.js';
-import { trainedGguf, trainedHf } from '../export.js';
+import { ggufUnsupported, trainedGguf, trainedHf } from '../export.js';
 import type { BaseModel } from '../finetune/base-node.js';
 import { finetuneTrainConfig } from '../finetune/common-node.js';
 import { type AdapterTensors, mergeAdapter, normalizeTargets, toPeft } from '../finetune/peft.js';
@@ -154,10 +154,13 @@ export function exportAligned(out: string, trainer: Trainer, base: BaseModel, o:
   const shaped = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const [name, data] of tensors) shaped.set(name, { shape: shapes.get(name) ?? [data.length], data });
   const tok = ggufTokenizerMetadata(base.path);
-  writeFileAtomic(
-    join(out, 'model.gguf'),
-    ggufChunks(trainedGguf(net, shaped, tok, `${o.method} of ${base.path}`)),
-  );
+  const noGguf = ggufUnsupported(net);
+  if (noGguf === null) {
+    writeFileAtomic(
+      join(out, 'model.gguf'),
+      ggufChunks(trainedGguf(net, shaped, tok, `${o.method} of ${base.path}`)),
+    );
+  } else process.stderr.write(`model.gguf not written: ${noGguf}; hf/ has the model\n`);
   const hf = trainedHf(net, shaped);
   const score = heads.find((h) => h.name === 'score.weight');
   if (score !== undefined) {
