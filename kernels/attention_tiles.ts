@@ -4,7 +4,7 @@
 // Entries above the diagonal are never read (j > i is masked). Pointers: C and X address row 0;
 // A and S address row i0 of the block of rows [i0, i1). Strides are in bytes. Not re-exported
 // from kernels/index.ts: these are inlined helpers, not WASM exports.
-import { hsum, madd } from './simd';
+import { madd } from './simd';
 
 /** [Σa, Σb, Σc, Σd]: four horizontal sums with one 4×4 transpose. */
 function sum4(a: v128, b: v128, c: v128, d: v128): v128 {
