@@ -116,20 +116,28 @@ export function expv(x: v128): v128 {
  * 1.2e-7 for every z ≥ 0, i.e. at f32 rounding level): t = 1/(1 + z/2),
  * erfc(z) = t·exp(−z² − 1.26551223 + t·P(t)).
  */
+/** halfErfcv's constants (f32): 1, 0.5, then the polynomial from the highest degree down. */
+const ERFC_K: usize = memory.data<f32>([
+  1, 0.5, 0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196,
+  1.00002368, -1.26551223,
+]);
+
 function halfErfcv(z: v128): v128 {
-  const t = f32x4.div(f32x4.splat(1), madd(f32x4.splat(0.5), z, f32x4.splat(1)));
-  let p = f32x4.splat(0.17087277);
-  p = madd(p, t, f32x4.splat(-0.82215223));
-  p = madd(p, t, f32x4.splat(1.48851587));
-  p = madd(p, t, f32x4.splat(-1.13520398));
-  p = madd(p, t, f32x4.splat(0.27886807));
-  p = madd(p, t, f32x4.splat(-0.18628806));
-  p = madd(p, t, f32x4.splat(0.09678418));
-  p = madd(p, t, f32x4.splat(0.37409196));
-  p = madd(p, t, f32x4.splat(1.00002368));
-  p = madd(p, t, f32x4.splat(-1.26551223));
+  // Constants from ERFC_K (one broadcast load each; see expv).
+  const half = v128.load32_splat(ERFC_K, 4);
+  const t = f32x4.div(v128.load32_splat(ERFC_K), madd(half, z, v128.load32_splat(ERFC_K)));
+  let p = v128.load32_splat(ERFC_K, 8);
+  p = madd(p, t, v128.load32_splat(ERFC_K, 12));
+  p = madd(p, t, v128.load32_splat(ERFC_K, 16));
+  p = madd(p, t, v128.load32_splat(ERFC_K, 20));
+  p = madd(p, t, v128.load32_splat(ERFC_K, 24));
+  p = madd(p, t, v128.load32_splat(ERFC_K, 28));
+  p = madd(p, t, v128.load32_splat(ERFC_K, 32));
+  p = madd(p, t, v128.load32_splat(ERFC_K, 36));
+  p = madd(p, t, v128.load32_splat(ERFC_K, 40));
+  p = madd(p, t, v128.load32_splat(ERFC_K, 44));
   const e = expv(f32x4.sub(p, f32x4.mul(z, z)));
-  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), t), e);
+  return f32x4.mul(f32x4.mul(half, t), e);
 }
 
 /** Φ(x), the standard normal CDF, on 4 lanes: ½erfc(|x|/√2) for x < 0, 1 − that otherwise. */
