@@ -7,9 +7,26 @@ const INV_SQRT_2PI: f64 = 0.3989422804014327; // 1/√(2π)
 const GELU_C: f64 = 0.7978845608028654; // sqrt(2 / pi)
 const GELU_K: f64 = 0.044715;
 
-/** σ(x) = 1 / (1 + e^−x) on 4 lanes. */
-function sigv(x: v128): v128 {
-  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expv(f32x4.neg(x))));
+/**
+ * The vector constants (f32), loaded once per call into locals: V8 rebuilds a v128.const in every
+ * loop iteration (see expv). Byte offsets: the AB_* names.
+ */
+// biome-ignore format: one table
+const AB: usize = memory.data<f32>([
+  1, 0.5, 2, <f32>GELU_C, <f32>GELU_K, <f32>(3 * GELU_K), <f32>INV_SQRT_2PI, -0.5,
+]);
+const AB_ONE: usize = 0;
+const AB_HALF: usize = 4;
+const AB_TWO: usize = 8;
+const AB_GC: usize = 12;
+const AB_GK: usize = 16;
+const AB_GK3: usize = 20;
+const AB_PDF: usize = 24;
+const AB_MHALF: usize = 28;
+
+/** σ(x) = 1 / (1 + e^−x) on 4 lanes; one: f32x4.splat(1). */
+function sigv(x: v128, one: v128): v128 {
+  return f32x4.div(one, f32x4.add(one, expv(f32x4.neg(x))));
 }
 
 function sig64(x: f64): f64 {
@@ -21,12 +38,12 @@ function sig64(x: f64): f64 {
  * 1 − 2/(1 + e^{2u}): gelu' = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
  */
 export function ew_gelu_backward(dx: usize, dout: usize, x: usize, r0: i32, r1: i32): void {
-  const c = f32x4.splat(<f32>GELU_C);
-  const k = f32x4.splat(<f32>GELU_K);
-  const k3 = f32x4.splat(<f32>(3 * GELU_K));
-  const one = f32x4.splat(1);
-  const half = f32x4.splat(0.5);
-  const two = f32x4.splat(2);
+  const c = v128.load32_splat(AB, AB_GC);
+  const k = v128.load32_splat(AB, AB_GK);
+  const k3 = v128.load32_splat(AB, AB_GK3);
+  const one = v128.load32_splat(AB, AB_ONE);
+  const half = v128.load32_splat(AB, AB_HALF);
+  const two = v128.load32_splat(AB, AB_TWO);
   let i = r0;
   for (; i + 4 <= r1; i += 4) {
     const o = <usize>i * 4;
@@ -52,8 +69,8 @@ export function ew_gelu_backward(dx: usize, dout: usize, x: usize, r0: i32, r1: 
 
 /** dx = dout · (Φ(x) + x·φ(x)) for the exact GELU, φ(x) = e^{−x²/2}/√(2π). */
 export function ew_gelu_erf_backward(dx: usize, dout: usize, x: usize, r0: i32, r1: i32): void {
-  const c = f32x4.splat(<f32>INV_SQRT_2PI);
-  const mhalf = f32x4.splat(-0.5);
+  const c = v128.load32_splat(AB, AB_PDF);
+  const mhalf = v128.load32_splat(AB, AB_MHALF);
   let i = r0;
   for (; i + 4 <= r1; i += 4) {
     const o = <usize>i * 4;
@@ -72,12 +89,12 @@ export function ew_gelu_erf_backward(dx: usize, dout: usize, x: usize, r0: i32, 
 
 /** dx = dout · silu'(x) = dout · σ(x)(1 + x(1 − σ(x))). */
 export function ew_silu_backward(dx: usize, dout: usize, x: usize, r0: i32, r1: i32): void {
-  const one = f32x4.splat(1);
+  const one = v128.load32_splat(AB, AB_ONE);
   let i = r0;
   for (; i + 4 <= r1; i += 4) {
     const o = <usize>i * 4;
     const v = v128.load(x + o);
-    const s = sigv(v);
+    const s = sigv(v, one);
     const d = f32x4.mul(s, f32x4.add(one, f32x4.mul(v, f32x4.sub(one, s))));
     v128.store(dx + o, f32x4.mul(v128.load(dout + o), d));
   }
@@ -99,12 +116,12 @@ export function ew_swiglu_backward(
   r0: i32,
   r1: i32,
 ): void {
-  const one = f32x4.splat(1);
+  const one = v128.load32_splat(AB, AB_ONE);
   let i = r0;
   for (; i + 4 <= r1; i += 4) {
     const o = <usize>i * 4;
     const g = v128.load(gate + o);
-    const s = sigv(g);
+    const s = sigv(g, one);
     const d = v128.load(dout + o);
     v128.store(dup + o, f32x4.mul(f32x4.mul(d, g), s));
     const dg = f32x4.mul(s, f32x4.add(one, f32x4.mul(g, f32x4.sub(one, s))));

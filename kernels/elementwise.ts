@@ -66,16 +66,21 @@ function silu64(x: f64): f64 {
   return x / (1 + Math.exp(-x));
 }
 
-/** silu(x) = x / (1 + e^−x) on 4 lanes. */
-function siluv(x: v128): v128 {
-  return f32x4.div(x, f32x4.add(f32x4.splat(1), expv(f32x4.neg(x))));
+const GELU_C: f64 = 0.7978845608028654; // sqrt(2 / pi)
+/** The vector constants of ew_gelu/ew_silu/ew_swiglu (f32: 2·√(2/π), 0.044715, 1), loaded once per call (see expv). */
+const EW_K: usize = memory.data<f32>([<f32>(2 * GELU_C), 0.044715, 1]);
+
+/** silu(x) = x / (1 + e^−x) on 4 lanes; one: f32x4.splat(1), loaded once per call (see expv). */
+function siluv(x: v128, one: v128): v128 {
+  return f32x4.div(x, f32x4.add(one, expv(f32x4.neg(x))));
 }
 
 export function ew_silu(out: usize, x: usize, r0: i32, r1: i32): void {
+  const one = v128.load32_splat(EW_K, 8);
   let i = r0;
   for (; i + 4 <= r1; i += 4) {
     const o = <usize>i * 4;
-    v128.store(out + o, siluv(v128.load(x + o)));
+    v128.store(out + o, siluv(v128.load(x + o), one));
   }
   for (; i < r1; i++) {
     const o = <usize>i * 4;
@@ -85,10 +90,11 @@ export function ew_silu(out: usize, x: usize, r0: i32, r1: i32): void {
 
 /** out = silu(gate) · up. */
 export function ew_swiglu(out: usize, gate: usize, up: usize, r0: i32, r1: i32): void {
+  const one = v128.load32_splat(EW_K, 8);
   let i = r0;
   for (; i + 4 <= r1; i += 4) {
     const o = <usize>i * 4;
-    v128.store(out + o, f32x4.mul(siluv(v128.load(gate + o)), v128.load(up + o)));
+    v128.store(out + o, f32x4.mul(siluv(v128.load(gate + o), one), v128.load(up + o)));
   }
   for (; i < r1; i++) {
     const o = <usize>i * 4;
@@ -96,18 +102,17 @@ export function ew_swiglu(out: usize, gate: usize, up: usize, r0: i32, r1: i32):
   }
 }
 
-const GELU_C: f64 = 0.7978845608028654; // sqrt(2 / pi)
-
 /** 0.5·x·(1 + tanh(u)) = x − x / (1 + e^{2u}), u = √(2/π)(x + 0.044715x³). */
 export function ew_gelu(out: usize, x: usize, r0: i32, r1: i32): void {
   let i = r0;
-  const c2 = f32x4.splat(<f32>(2 * GELU_C));
-  const k = f32x4.splat(0.044715);
+  const c2 = v128.load32_splat(EW_K, 0);
+  const k = v128.load32_splat(EW_K, 4);
+  const one = v128.load32_splat(EW_K, 8);
   for (; i + 4 <= r1; i += 4) {
     const o = <usize>i * 4;
     const v = v128.load(x + o);
     const u2 = f32x4.mul(c2, madd(f32x4.mul(k, v), f32x4.mul(v, v), v));
-    v128.store(out + o, f32x4.sub(v, f32x4.div(v, f32x4.add(f32x4.splat(1), expv(u2)))));
+    v128.store(out + o, f32x4.sub(v, f32x4.div(v, f32x4.add(one, expv(u2)))));
   }
   for (; i < r1; i++) {
     const o = <usize>i * 4;
