@@ -4,6 +4,18 @@
 // step (dw/db: 4 columns per pass over the rows).
 import { f32of64, hi64, hsum64, lo64, rowSum64, rowVar64 } from './simd';
 
+/** Lanes 0, 1 of g = dout·w at byte offset o, as f64x2 (w = 0: no weight, g = dout). */
+function gLo(gr: usize, w: usize, o: usize): v128 {
+  const g = lo64(v128.load(gr + o));
+  return w !== 0 ? f64x2.mul(g, lo64(v128.load(w + o))) : g;
+}
+
+/** Lanes 2, 3 of g = dout·w at byte offset o, as f64x2. */
+function gHi(gr: usize, w: usize, o: usize): v128 {
+  const g = hi64(v128.load(gr + o));
+  return w !== 0 ? f64x2.mul(g, hi64(v128.load(w + o))) : g;
+}
+
 /**
  * Rows r in [r0, r1): dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dout·w (w = 0: no weight),
  * x̂ = (x − mean)·rstd; stats[r] = (mean, rstd) as two f64.
@@ -35,14 +47,8 @@ export function layernorm_backward_dx(
     let h1 = g0;
     for (let j = 0; j < d4; j += 4) {
       const o = <usize>j * 4;
-      const gv = v128.load(gr + o);
-      let ga = lo64(gv);
-      let gb = hi64(gv);
-      if (w !== 0) {
-        const wv = v128.load(w + o);
-        ga = f64x2.mul(ga, lo64(wv));
-        gb = f64x2.mul(gb, hi64(wv));
-      }
+      const ga = gLo(gr, w, o);
+      const gb = gHi(gr, w, o);
       const xv = v128.load(xr + o);
       g0 = f64x2.add(g0, ga);
       g1 = f64x2.add(g1, gb);
@@ -65,14 +71,8 @@ export function layernorm_backward_dx(
     const mgxv = f64x2.splat(mgx);
     for (let j = 0; j < d4; j += 4) {
       const o = <usize>j * 4;
-      const gv = v128.load(gr + o);
-      let ga = lo64(gv);
-      let gb = hi64(gv);
-      if (w !== 0) {
-        const wv = v128.load(w + o);
-        ga = f64x2.mul(ga, lo64(wv));
-        gb = f64x2.mul(gb, hi64(wv));
-      }
+      const ga = gLo(gr, w, o);
+      const gb = gHi(gr, w, o);
       const xv = v128.load(xr + o);
       const xa = f64x2.mul(f64x2.sub(lo64(xv), mv), rv);
       const xb = f64x2.mul(f64x2.sub(hi64(xv), mv), rv);
@@ -178,16 +178,10 @@ export function rmsnorm_backward_dx(
     for (let j = 0; j < d4; j += 4) {
       const o = <usize>j * 4;
       const xv = v128.load(xr + o);
-      const gv = v128.load(gr + o);
       const xa = lo64(xv);
       const xb = hi64(xv);
-      let ga = lo64(gv);
-      let gb = hi64(gv);
-      if (w !== 0) {
-        const wv = v128.load(w + o);
-        ga = f64x2.mul(ga, lo64(wv));
-        gb = f64x2.mul(gb, hi64(wv));
-      }
+      const ga = gLo(gr, w, o);
+      const gb = gHi(gr, w, o);
       s0 = f64x2.add(s0, f64x2.mul(xa, xa));
       s1 = f64x2.add(s1, f64x2.mul(xb, xb));
       t0 = f64x2.add(t0, f64x2.mul(ga, xa));
@@ -211,14 +205,8 @@ export function rmsnorm_backward_dx(
     for (let j = 0; j < d4; j += 4) {
       const o = <usize>j * 4;
       const xv = v128.load(xr + o);
-      const gv = v128.load(gr + o);
-      let ga = lo64(gv);
-      let gb = hi64(gv);
-      if (w !== 0) {
-        const wv = v128.load(w + o);
-        ga = f64x2.mul(ga, lo64(wv));
-        gb = f64x2.mul(gb, hi64(wv));
-      }
+      const ga = gLo(gr, w, o);
+      const gb = gHi(gr, w, o);
       const da = f64x2.sub(f64x2.mul(ga, rsv), f64x2.mul(lo64(xv), cv));
       const db = f64x2.sub(f64x2.mul(gb, rsv), f64x2.mul(hi64(xv), cv));
       v128.store(dr + o, f32of64(da, db));
