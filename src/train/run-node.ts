@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Backend } from '../backend/backend.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { ggufChunks } from '../io/gguf/index.js';
+import { type GgufKv, ggufChunks } from '../io/gguf/index.js';
 import { safetensorsChunks } from '../io/safetensors/index.js';
 import { writeFileAtomic } from '../io/write-node.js';
 import { ggufMetaFromHfJson } from '../jobs/convert-tokenizer.js';
@@ -15,7 +15,7 @@ import { tokenizerFromHfJson } from '../tokenizers/hf-json.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { findLatestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint-node.js';
 import { expandDataFiles, prepareTokens } from './corpus-node.js';
-import { ggufUnsupported, trainedGguf, trainedHf } from './export.js';
+import { ggufUnsupported, type TensorMap, trainedGguf, trainedHf } from './export.js';
 import type { NetConfig } from './nets/index.js';
 import { type LossPoint, writeLossCurve } from './plot-node.js';
 import { PRESETS, type Recipe } from './presets.js';
@@ -53,6 +53,25 @@ export interface RunHooks {
   evalMetrics?(): Record<string, unknown>;
   /** Writes the final artefacts (default: model.gguf + hf/). */
   exportModels?(): void;
+}
+
+/**
+ * Writes DIR/model.gguf atomically, or, for a net GGUF cannot express (ggufUnsupported), says so
+ * on stderr and writes nothing: hf/ then carries the model.
+ */
+export function writeModelGguf(
+  dir: string,
+  net: NetConfig,
+  params: TensorMap,
+  tokenizer: readonly [string, GgufKv][],
+  name: string,
+): void {
+  const why = ggufUnsupported(net);
+  if (why !== null) {
+    process.stderr.write(`model.gguf not written: ${why}; hf/ has the model\n`);
+    return;
+  }
+  writeFileAtomic(join(dir, 'model.gguf'), ggufChunks(trainedGguf(net, params, tokenizer, name)));
 }
 
 export function recipeFor(
@@ -362,13 +381,7 @@ export class TrainingRun {
       this.tokenizer === undefined
         ? []
         : ggufMetaFromHfJson(this.tokenizer.json, this.tokenizer.config, 'tokenizer.json');
-    const noGguf = ggufUnsupported(c);
-    if (noGguf === null) {
-      writeFileAtomic(
-        join(this.out, 'model.gguf'),
-        ggufChunks(trainedGguf(c, params, tok, this.record.recipeName)),
-      );
-    } else process.stderr.write(`model.gguf not written: ${noGguf}; hf/ has the model\n`);
+    writeModelGguf(this.out, c, params, tok, this.record.recipeName);
     const hf = trainedHf(c, params);
     const hfDir = join(this.out, 'hf');
     mkdirSync(hfDir, { recursive: true });

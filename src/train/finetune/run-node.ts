@@ -5,16 +5,15 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Backend } from '../../backend/backend.js';
 import { UsageError } from '../../errors.js';
-import { ggufChunks } from '../../io/gguf/index.js';
 import { safetensorsChunks } from '../../io/safetensors/index.js';
 import { writeFileAtomic } from '../../io/write-node.js';
 import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 import { ADAMW_DEFAULTS } from '../adamw.js';
 import { findLatestCheckpoint, restoreCheckpoint } from '../checkpoint-node.js';
-import { ggufUnsupported, trainedGguf, trainedHf } from '../export.js';
+import { trainedHf } from '../export.js';
 import { type Adapters, addLoraAdapters } from '../nets/lora.js';
 import type { Recipe } from '../presets.js';
-import { type RunRecord, TrainingRun } from '../run-node.js';
+import { type RunRecord, TrainingRun, writeModelGguf } from '../run-node.js';
 import { Trainer } from '../trainer.js';
 import { type BaseModel, loadBaseModel } from './base-node.js';
 import { finetuneTrainConfig, readJsonData, renderContext, split } from './common-node.js';
@@ -169,11 +168,7 @@ function exportFinetuned(out: string, trainer: Trainer, base: BaseModel, o: Fine
     shaped.set(name, { shape: spec?.shape ?? [data.length], data });
   }
   const tok = ggufTokenizerMetadata(base.path);
-  const noGguf = ggufUnsupported(net);
-  if (noGguf === null) {
-    const gguf = trainedGguf(net, shaped, tok, `${o.method} of ${base.path}`);
-    writeFileAtomic(join(out, 'model.gguf'), ggufChunks(gguf));
-  } else process.stderr.write(`model.gguf not written: ${noGguf}; hf/ has the model\n`);
+  writeModelGguf(out, net, shaped, tok, `${o.method} of ${base.path}`);
   const hf = trainedHf(net, shaped);
   mkdirSync(join(out, 'hf'), { recursive: true });
   writeFileAtomic(join(out, 'hf', 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));

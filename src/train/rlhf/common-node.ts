@@ -3,11 +3,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { ggufChunks } from '../../io/gguf/index.js';
 import { type SafetensorsWriteTensor, safetensorsChunks } from '../../io/safetensors/index.js';
 import { writeFileAtomic } from '../../io/write-node.js';
 import { ADAMW_DEFAULTS } from '../adamw.js';
-import { ggufUnsupported, trainedGguf, trainedHf } from '../export.js';
+import { trainedHf } from '../export.js';
 import type { BaseModel } from '../finetune/base-node.js';
 import { finetuneTrainConfig } from '../finetune/common-node.js';
 import { type AdapterTensors, mergeAdapter, normalizeTargets, toPeft } from '../finetune/peft.js';
@@ -16,6 +15,7 @@ import { ggufTokenizerMetadata } from '../finetune/tokenizer-meta-node.js';
 import { type Adapters, addLoraAdapters } from '../nets/lora.js';
 import type { Recipe } from '../presets.js';
 import type { Rng } from '../rng.js';
+import { writeModelGguf } from '../run-node.js';
 import type { TrainConfig, Trainer, TrainerSetup } from '../trainer.js';
 
 export { readJsonData, renderContext, split } from '../finetune/common-node.js';
@@ -154,13 +154,7 @@ export function exportAligned(out: string, trainer: Trainer, base: BaseModel, o:
   const shaped = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const [name, data] of tensors) shaped.set(name, { shape: shapes.get(name) ?? [data.length], data });
   const tok = ggufTokenizerMetadata(base.path);
-  const noGguf = ggufUnsupported(net);
-  if (noGguf === null) {
-    writeFileAtomic(
-      join(out, 'model.gguf'),
-      ggufChunks(trainedGguf(net, shaped, tok, `${o.method} of ${base.path}`)),
-    );
-  } else process.stderr.write(`model.gguf not written: ${noGguf}; hf/ has the model\n`);
+  writeModelGguf(out, net, shaped, tok, `${o.method} of ${base.path}`);
   const hf = trainedHf(net, shaped);
   const score = heads.find((h) => h.name === 'score.weight');
   if (score !== undefined) {
