@@ -17,6 +17,7 @@ export * from './quant_q5_k';
 export * from './quant_q6_k';
 export * from './quant_q8_0';
 export * from './repack';
+export * from './rope';
 export * from './train';
 
 /** First byte after the module's static data: the JS-side allocator starts above it. */

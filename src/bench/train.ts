@@ -1,6 +1,7 @@
 // `llmts bench train`: training throughput (tokens/s, ms/step) and the share of step time spent
-// in matmuls, for nanoGPT's Shakespeare-char CPU recipe and GPT-2-small shapes, next to llm.c's
-// CPU trainer measured on this machine class (../shared/PERFORMANCE.md).
+// in matmuls, for nanoGPT's Shakespeare-char CPU recipe, the bundled model's LLaMA recipe and
+// GPT-2-small shapes, next to llm.c's CPU trainer measured on this machine class
+// (../shared/PERFORMANCE.md).
 import type { Backend } from '../backend/backend.js';
 import { createBackend } from '../backend/create.js';
 import { ADAMW_DEFAULTS } from '../train/adamw.js';
@@ -32,6 +33,25 @@ const CASES: Case[] = [
     },
     batch: 12,
     t: 64,
+  },
+  {
+    // the bundled model's recipe (preset default-llama): GQA, RoPE, RMSNorm, SwiGLU, tied head
+    name: 'default-llama',
+    net: {
+      arch: 'llama',
+      vocabSize: 257,
+      dim: 128,
+      nLayer: 6,
+      nHead: 4,
+      nKvHead: 2,
+      ffnDim: 384,
+      contextLength: 256,
+      ropeTheta: 10000,
+      normEps: 1e-5,
+      tiedEmbeddings: true,
+    },
+    batch: 12,
+    t: 128,
   },
   {
     name: '4L 128w GPT-2 vocab',

@@ -375,7 +375,7 @@ export class WasmBackend extends WasmTrainOps implements Backend {
     const stride = p.rowStride ?? p.heads * hd;
     const ext = p.tokens === 0 ? 0 : (p.tokens - 1) * stride + p.heads * hd;
     const xp = f32At(x, p.off ?? 0, ext, 'rope', 'x');
-    rope(this.ctx.f32(), xp >>> 2, p);
+    rope(this.ctx, xp, p);
   }
 
   attention(out: Buf, q: Buf, kCache: Buf, vCache: Buf, p: AttentionParams): void {
