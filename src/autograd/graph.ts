@@ -116,6 +116,20 @@ export class Graph {
   }
 
   /**
+   * Makes `src` — the complete gradient of an op's output, which nothing writes after that op's
+   * backward — v's gradient too, instead of copying it, when v is an intermediate whose gradient
+   * is not live yet. Returns false (nothing done) otherwise. An op may hand one buffer to one
+   * input only: later accumulation into v's gradient writes into `src`.
+   */
+  adoptGrad(v: Var, src: Buf): boolean {
+    if (!v.requiresGrad || v.param || v.gradLive || v.grad !== null) return false;
+    v.grad = src;
+    v.gradLive = true;
+    this.touched.push(v);
+    return true;
+  }
+
+  /**
    * Writes a gradient computed by `compute(dst)` (which overwrites dst) into v's gradient,
    * adding when the gradient is already live. For kernels that can only overwrite.
    */

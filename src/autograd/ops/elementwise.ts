@@ -18,7 +18,9 @@ export function add(g: Graph, a: Var, b: Var): Var {
   if (!y.requiresGrad) return y;
   g.record(() => {
     if (!y.gradLive) return;
-    for (const v of [a, b]) {
+    // y's gradient is complete here and read by no one after this: one input may take it over.
+    const adopted = a !== b && g.adoptGrad(a, y.grad!);
+    for (const v of adopted ? [b] : [a, b]) {
       if (!v.requiresGrad) continue;
       const t = g.gradTarget(v);
       if (t.accumulate) be.add(t.buf, t.buf, y.grad!, v.size);
@@ -38,18 +40,14 @@ export function swiglu(g: Graph, gate: Var, up: Var): Var {
   g.record(() => {
     if (!y.gradLive) return;
     const n = gate.size;
-    const dgate = g.scratch(n);
-    const dup = g.scratch(n);
+    // Fresh gradients are written in place; live ones get a scratch result added.
+    const tg = gate.requiresGrad ? g.gradTarget(gate) : null;
+    const tu = up.requiresGrad ? g.gradTarget(up) : null;
+    const dgate = tg !== null && !tg.accumulate ? tg.buf : g.scratch(n);
+    const dup = tu !== null && !tu.accumulate ? tu.buf : g.scratch(n);
     be.swigluBackward(dgate, dup, y.grad!, gate.data, up.data, n);
-    for (const [v, d] of [
-      [gate, dgate],
-      [up, dup],
-    ] as const) {
-      if (!v.requiresGrad) continue;
-      const t = g.gradTarget(v);
-      if (t.accumulate) be.add(t.buf, t.buf, d, n);
-      else be.copy(t.buf, d, n);
-    }
+    if (tg?.accumulate) be.add(tg.buf, tg.buf, dgate, n);
+    if (tu?.accumulate) be.add(tu.buf, tu.buf, dup, n);
   });
   return y;
 }
