@@ -1,27 +1,42 @@
 // Row normalisations and softmax; parallel over rows [r0, r1). Norm reductions accumulate in
 // f64; softmax uses the 4-lane f32 exp.
-import { expv, f32of64, hi64, hsum, lo64, rowSum64, rowVar64 } from './simd';
+import { expv, f32of64, hi64, hsum, hsum64, lo64, rowSum64, rowVar64 } from './simd';
 
 /** out = x / sqrt(mean(x²) + eps) · w (w = 0: no gain). */
 export function rmsnorm(out: usize, x: usize, w: usize, dim: i32, eps: f64, r0: i32, r1: i32): void {
+  const d4 = dim & ~3;
   for (let r = r0; r < r1; r++) {
     const xr = x + <usize>r * <usize>dim * 4;
     const orow = out + <usize>r * <usize>dim * 4;
-    let s0: f64 = 0;
-    let s1: f64 = 0;
-    let i = 0;
-    for (; i + 2 <= dim; i += 2) {
-      const a = <f64>load<f32>(xr + <usize>i * 4);
-      const b = <f64>load<f32>(xr + <usize>i * 4, 4);
-      s0 += a * a;
-      s1 += b * b;
+    let s0 = f64x2.splat(0);
+    let s1 = s0;
+    for (let i = 0; i < d4; i += 4) {
+      const v = v128.load(xr + <usize>i * 4);
+      const a = lo64(v);
+      const b = hi64(v);
+      s0 = f64x2.add(s0, f64x2.mul(a, a));
+      s1 = f64x2.add(s1, f64x2.mul(b, b));
     }
-    if (i < dim) {
+    let ss = hsum64(f64x2.add(s0, s1));
+    for (let i = d4; i < dim; i++) {
       const a = <f64>load<f32>(xr + <usize>i * 4);
-      s0 += a * a;
+      ss += a * a;
     }
-    const sc = 1 / Math.sqrt((s0 + s1) / dim + eps);
-    for (let j = 0; j < dim; j++) {
+    const sc = 1 / Math.sqrt(ss / dim + eps);
+    const scv = f64x2.splat(sc);
+    for (let j = 0; j < d4; j += 4) {
+      const o = <usize>j * 4;
+      const v = v128.load(xr + o);
+      let ya = f64x2.mul(lo64(v), scv);
+      let yb = f64x2.mul(hi64(v), scv);
+      if (w !== 0) {
+        const wv = v128.load(w + o);
+        ya = f64x2.mul(ya, lo64(wv));
+        yb = f64x2.mul(yb, hi64(wv));
+      }
+      v128.store(orow + o, f32of64(ya, yb));
+    }
+    for (let j = d4; j < dim; j++) {
       const o = <usize>j * 4;
       let v = <f64>load<f32>(xr + o) * sc;
       if (w !== 0) v *= <f64>load<f32>(w + o);
