@@ -6,6 +6,7 @@ import type { Backend } from '../backend/backend.js';
 import { createBackend } from '../backend/create.js';
 import { ADAMW_DEFAULTS } from '../train/adamw.js';
 import type { NetConfig } from '../train/nets/index.js';
+import { PRESETS } from '../train/presets.js';
 import { Trainer } from '../train/trainer.js';
 import type { Benchmark, BenchOptions, BenchResult } from './registry.js';
 
@@ -18,41 +19,16 @@ interface Case {
   llmcMs?: number;
 }
 
+/** A preset's net and batch shape, byte-level (257 tokens) as the preset trains it. */
+function presetCase(name: string, preset: string): Case {
+  const r = PRESETS[preset]!;
+  return { name, net: { ...r.net, vocabSize: 257 } as NetConfig, batch: r.batchSize, t: r.blockSize };
+}
+
 const CASES: Case[] = [
-  {
-    name: 'nanogpt-shakespeare-char (a)',
-    net: {
-      arch: 'gpt2',
-      vocabSize: 257,
-      dim: 128,
-      nLayer: 4,
-      nHead: 4,
-      ffnDim: 512,
-      contextLength: 64,
-      normEps: 1e-5,
-    },
-    batch: 12,
-    t: 64,
-  },
-  {
-    // the bundled model's recipe (preset default-llama): GQA, RoPE, RMSNorm, SwiGLU, tied head
-    name: 'default-llama',
-    net: {
-      arch: 'llama',
-      vocabSize: 257,
-      dim: 128,
-      nLayer: 6,
-      nHead: 4,
-      nKvHead: 2,
-      ffnDim: 384,
-      contextLength: 256,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-      tiedEmbeddings: true,
-    },
-    batch: 12,
-    t: 128,
-  },
+  presetCase('nanogpt-shakespeare-char (a)', 'nanogpt-shakespeare-char'),
+  // the bundled model's recipe: GQA, RoPE, RMSNorm, SwiGLU, tied head
+  presetCase('default-llama', 'default-llama'),
   {
     name: '4L 128w GPT-2 vocab',
     net: {
