@@ -150,6 +150,234 @@ class Q4K {
     return Q.hsum(acc);
   }
 
+  /**
+   * Two weight rows (wr, wr + rb) · one token into o and o + oB, each activation load serving both
+   * rows; per row the same integer sums and products as row1 (bit-identical). The decode driver
+   * pairs rows half its range apart (two adjacent rows in one pass read slower from DRAM: two
+   * streams in one 4 KiB page defeat the hardware prefetcher).
+   */
+  @inline static row2(
+    wr: usize,
+    rb: usize,
+    nsb: i32,
+    x8: usize,
+    x16: usize,
+    d: usize,
+    b32: usize,
+    sink: usize,
+    o: usize,
+    oB: usize,
+    accum: i32,
+  ): void {
+    const m4 = v128.load(QK, QK_M15);
+    const zero = i32x4.splat(0);
+    let accA = f32x4.splat(0);
+    let accB = accA;
+    let p8 = x8;
+    let p16 = x16;
+    let dp = d;
+    let bp = b32;
+    const end = wr + <usize>nsb * 144;
+    for (let wa = wr; wa < end; wa += 144) {
+      const wb = wa + rb;
+      const klo = v128.load(QK, QK_K4LO);
+      const khi = v128.load(QK, QK_K4HI);
+      const smA = Q.scalesK4(wa + 4, klo, khi);
+      const smB = Q.scalesK4(wb + 4, klo, khi);
+      const scA = i16x8.extend_low_i8x16_u(smA);
+      const scB = i16x8.extend_low_i8x16_u(smB);
+      let qaA: v128;
+      let qbA: v128;
+      let qaB: v128;
+      let qbB: v128;
+      let x0: v128;
+      let x1: v128;
+      let x2: v128;
+      let x3: v128;
+      qaA = v128.load(wa, 16);
+      qbA = v128.load(wa, 32);
+      qaB = v128.load(wb, 16);
+      qbB = v128.load(wb, 32);
+      x0 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 0) : v128.load(p16, 0);
+      x1 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 16) : v128.load(p16, 16);
+      x2 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 32);
+      x3 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 48);
+      const lA0 = Q.pair32(v128.and(qaA, m4), v128.and(qbA, m4), x0, x1, x2, x3);
+      v128.store(sink, lA0, 0);
+      const lB0 = Q.pair32(v128.and(qaB, m4), v128.and(qbB, m4), x0, x1, x2, x3);
+      v128.store(sink, lB0, 16);
+      x0 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 32) : v128.load(p16, 64);
+      x1 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 48) : v128.load(p16, 80);
+      x2 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 96);
+      x3 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 112);
+      const hA0 = Q.pair32(
+        v128.and(i16x8.shr_u(qaA, 4), m4),
+        v128.and(i16x8.shr_u(qbA, 4), m4),
+        x0,
+        x1,
+        x2,
+        x3,
+      );
+      v128.store(sink, hA0, 32);
+      const hB0 = Q.pair32(
+        v128.and(i16x8.shr_u(qaB, 4), m4),
+        v128.and(i16x8.shr_u(qbB, 4), m4),
+        x0,
+        x1,
+        x2,
+        x3,
+      );
+      v128.store(sink, hB0, 48);
+      const fA0 = Q.fold2(lA0, hA0);
+      const fB0 = Q.fold2(lB0, hB0);
+      qaA = v128.load(wa, 48);
+      qbA = v128.load(wa, 64);
+      qaB = v128.load(wb, 48);
+      qbB = v128.load(wb, 64);
+      x0 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 64) : v128.load(p16, 128);
+      x1 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 80) : v128.load(p16, 144);
+      x2 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 160);
+      x3 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 176);
+      const lA1 = Q.pair32(v128.and(qaA, m4), v128.and(qbA, m4), x0, x1, x2, x3);
+      v128.store(sink, lA1, 0);
+      const lB1 = Q.pair32(v128.and(qaB, m4), v128.and(qbB, m4), x0, x1, x2, x3);
+      v128.store(sink, lB1, 16);
+      x0 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 96) : v128.load(p16, 192);
+      x1 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 112) : v128.load(p16, 208);
+      x2 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 224);
+      x3 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 240);
+      const hA1 = Q.pair32(
+        v128.and(i16x8.shr_u(qaA, 4), m4),
+        v128.and(i16x8.shr_u(qbA, 4), m4),
+        x0,
+        x1,
+        x2,
+        x3,
+      );
+      v128.store(sink, hA1, 32);
+      const hB1 = Q.pair32(
+        v128.and(i16x8.shr_u(qaB, 4), m4),
+        v128.and(i16x8.shr_u(qbB, 4), m4),
+        x0,
+        x1,
+        x2,
+        x3,
+      );
+      v128.store(sink, hB1, 48);
+      const fA1 = Q.fold2(lA1, hA1);
+      const fB1 = Q.fold2(lB1, hB1);
+      let iaA = i32x4.dot_i16x8_s(
+        Q.fold22(fA0, fA1),
+        i8x16.shuffle(scA, scA, 0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7),
+      );
+      let iaB = i32x4.dot_i16x8_s(
+        Q.fold22(fB0, fB1),
+        i8x16.shuffle(scB, scB, 0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7),
+      );
+      v128.store(sink, iaA, 0);
+      v128.store(sink, iaB, 16);
+      qaA = v128.load(wa, 80);
+      qbA = v128.load(wa, 96);
+      qaB = v128.load(wb, 80);
+      qbB = v128.load(wb, 96);
+      x0 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 128) : v128.load(p16, 256);
+      x1 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 144) : v128.load(p16, 272);
+      x2 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 288);
+      x3 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 304);
+      const lA2 = Q.pair32(v128.and(qaA, m4), v128.and(qbA, m4), x0, x1, x2, x3);
+      v128.store(sink, lA2, 0);
+      const lB2 = Q.pair32(v128.and(qaB, m4), v128.and(qbB, m4), x0, x1, x2, x3);
+      v128.store(sink, lB2, 16);
+      x0 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 160) : v128.load(p16, 320);
+      x1 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 176) : v128.load(p16, 336);
+      x2 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 352);
+      x3 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 368);
+      const hA2 = Q.pair32(
+        v128.and(i16x8.shr_u(qaA, 4), m4),
+        v128.and(i16x8.shr_u(qbA, 4), m4),
+        x0,
+        x1,
+        x2,
+        x3,
+      );
+      v128.store(sink, hA2, 32);
+      const hB2 = Q.pair32(
+        v128.and(i16x8.shr_u(qaB, 4), m4),
+        v128.and(i16x8.shr_u(qbB, 4), m4),
+        x0,
+        x1,
+        x2,
+        x3,
+      );
+      v128.store(sink, hB2, 48);
+      const fA2 = Q.fold2(lA2, hA2);
+      const fB2 = Q.fold2(lB2, hB2);
+      qaA = v128.load(wa, 112);
+      qbA = v128.load(wa, 128);
+      qaB = v128.load(wb, 112);
+      qbB = v128.load(wb, 128);
+      x0 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 192) : v128.load(p16, 384);
+      x1 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 208) : v128.load(p16, 400);
+      x2 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 416);
+      x3 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 432);
+      const lA3 = Q.pair32(v128.and(qaA, m4), v128.and(qbA, m4), x0, x1, x2, x3);
+      v128.store(sink, lA3, 0);
+      const lB3 = Q.pair32(v128.and(qaB, m4), v128.and(qbB, m4), x0, x1, x2, x3);
+      v128.store(sink, lB3, 16);
+      x0 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 224) : v128.load(p16, 448);
+      x1 = ASC_FEATURE_RELAXED_SIMD ? v128.load(p8, 240) : v128.load(p16, 464);
+      x2 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 480);
+      x3 = ASC_FEATURE_RELAXED_SIMD ? zero : v128.load(p16, 496);
+      const hA3 = Q.pair32(
+        v128.and(i16x8.shr_u(qaA, 4), m4),
+        v128.and(i16x8.shr_u(qbA, 4), m4),
+        x0,
+        x1,
+        x2,
+        x3,
+      );
+      v128.store(sink, hA3, 32);
+      const hB3 = Q.pair32(
+        v128.and(i16x8.shr_u(qaB, 4), m4),
+        v128.and(i16x8.shr_u(qbB, 4), m4),
+        x0,
+        x1,
+        x2,
+        x3,
+      );
+      v128.store(sink, hB3, 48);
+      const fA3 = Q.fold2(lA3, hA3);
+      const fB3 = Q.fold2(lB3, hB3);
+      iaA = i32x4.add(
+        iaA,
+        i32x4.dot_i16x8_s(
+          Q.fold22(fA2, fA3),
+          i8x16.shuffle(scA, scA, 8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15),
+        ),
+      );
+      iaB = i32x4.add(
+        iaB,
+        i32x4.dot_i16x8_s(
+          Q.fold22(fB2, fB3),
+          i8x16.shuffle(scB, scB, 8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15),
+        ),
+      );
+      v128.store(sink, iaA, 0);
+      v128.store(sink, iaB, 16);
+      const fm = v128.load(QK, QK_F16MSK);
+      const fx = v128.load(QK, QK_F16MUL);
+      const dx = v128.load32_splat(dp);
+      accA = Q.finishK(accA, iaA, i16x8.extend_high_i8x16_u(smA), bp, f32x4.mul(Q.dminK(wa, fm, fx), dx));
+      accB = Q.finishK(accB, iaB, i16x8.extend_high_i8x16_u(smB), bp, f32x4.mul(Q.dminK(wb, fm, fx), dx));
+      p8 += 256;
+      p16 += 512;
+      dp += 4;
+      bp += 16;
+    }
+    Q.put(o, Q.hsum(accA), accum);
+    Q.put(o + oB, Q.hsum(accB), accum);
+  }
+
   /** One weight row · 4 tokens; token planes x8s / x16s / ds / bs bytes apart. */
   @inline static row4(
     wr: usize,
@@ -361,7 +589,25 @@ export function quant_linear_q4_k(
     }
     for (; t < m; t++) {
       const tt = <usize>t;
-      for (let r = q0; r < q1; r++) {
+      // pairs of rows half the range apart (see row2), then the odd row alone
+      const h = (q1 - q0) >> 1;
+      for (let i = 0; i < h; i++) {
+        const r = q0 + i;
+        Q4K.row2(
+          w + <usize>r * rb,
+          <usize>h * rb,
+          nsb,
+          q8 + tt * x8s,
+          q16 + tt * x16s,
+          d + tt * ds,
+          bp + tt * bs,
+          sink,
+          out + tt * os + ((<usize>r) << 2),
+          (<usize>h) << 2,
+          accumulate,
+        );
+      }
+      for (let r = q0 + 2 * h; r < q1; r++) {
         const v = Q4K.row1(
           w + <usize>r * rb,
           nsb,

@@ -83,6 +83,102 @@ class Q80 {
     return Q.hsum(acc);
   }
 
+  /** Exact dot of block wb with 32 i16 activations already loaded (x0..x3; i32x4 partial sums). */
+  @inline static xdot(wb: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+    return i32x4.add(
+      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(wb, 2), x0), i32x4.dot_i16x8_s(v128.load8x8_s(wb, 10), x1)),
+      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(wb, 18), x2), i32x4.dot_i16x8_s(v128.load8x8_s(wb, 26), x3)),
+    );
+  }
+
+  /** [a0+a1 pairs…]: the first level of Q.red4 for two blocks' partial sums. */
+  @inline static half(a: v128, b: v128): v128 {
+    return i32x4.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
+  }
+
+  /**
+   * Two weight rows (wr, wr + rb) · one token, into o and o + oB: each activation load serves
+   * both rows. Same arithmetic per row as row1 (bit-identical results).
+   */
+  @inline static row2(
+    wr: usize,
+    rb: usize,
+    nb: i32,
+    x16: usize,
+    d: usize,
+    sink: usize,
+    o: usize,
+    oB: usize,
+    accum: i32,
+  ): void {
+    const fm = v128.load(QK, QK_F16MSK);
+    const fx = v128.load(QK, QK_F16MUL);
+    let accA = f32x4.splat(0);
+    let accB = accA;
+    let b = nb & ~3;
+    let wa = wr;
+    let p = x16;
+    let dp = d;
+    const end = wr + <usize>b * 34;
+    for (; wa < end; wa += 136) {
+      const wb = wa + rb;
+      let x0 = v128.load(p);
+      let x1 = v128.load(p, 16);
+      let x2 = v128.load(p, 32);
+      let x3 = v128.load(p, 48);
+      const a0 = Q80.xdot(wa + 6, x0, x1, x2, x3);
+      v128.store(sink, a0);
+      const b0 = Q80.xdot(wb + 6, x0, x1, x2, x3);
+      v128.store(sink, b0, 16);
+      x0 = v128.load(p, 64);
+      x1 = v128.load(p, 80);
+      x2 = v128.load(p, 96);
+      x3 = v128.load(p, 112);
+      const a1 = Q80.xdot(wa + 38, x0, x1, x2, x3);
+      v128.store(sink, a1, 32);
+      const b1 = Q80.xdot(wb + 38, x0, x1, x2, x3);
+      v128.store(sink, b1, 48);
+      const ha = Q80.half(a0, a1);
+      const hb = Q80.half(b0, b1);
+      x0 = v128.load(p, 128);
+      x1 = v128.load(p, 144);
+      x2 = v128.load(p, 160);
+      x3 = v128.load(p, 176);
+      const a2 = Q80.xdot(wa + 70, x0, x1, x2, x3);
+      v128.store(sink, a2);
+      const b2 = Q80.xdot(wb + 70, x0, x1, x2, x3);
+      v128.store(sink, b2, 16);
+      x0 = v128.load(p, 192);
+      x1 = v128.load(p, 208);
+      x2 = v128.load(p, 224);
+      x3 = v128.load(p, 240);
+      const a3 = Q80.xdot(wa + 102, x0, x1, x2, x3);
+      v128.store(sink, a3, 32);
+      const b3 = Q80.xdot(wb + 102, x0, x1, x2, x3);
+      v128.store(sink, b3, 48);
+      const ja = Q80.half(a2, a3);
+      const jb = Q80.half(b2, b3);
+      const ra = i32x4.add(i32x4.shuffle(ha, ja, 0, 2, 4, 6), i32x4.shuffle(ha, ja, 1, 3, 5, 7));
+      const rbv = i32x4.add(i32x4.shuffle(hb, jb, 0, 2, 4, 6), i32x4.shuffle(hb, jb, 1, 3, 5, 7));
+      const dx = v128.load(dp);
+      accA = Q.madd(f32x4.convert_i32x4_s(ra), f32x4.mul(Q.f16lo(v128.load16x4_s(wa), fm, fx), dx), accA);
+      accB = Q.madd(f32x4.convert_i32x4_s(rbv), f32x4.mul(Q.f16lo(v128.load16x4_s(wb), fm, fx), dx), accB);
+      p += 256;
+      dp += 16;
+    }
+    for (; b < nb; b++) {
+      const ob = <usize>b;
+      const dx = load<f32>(d + (ob << 2));
+      const pa = wr + ob * 34;
+      const pb = pa + rb;
+      const xp = x16 + (ob << 6);
+      accA = Q.madd(f32x4.convert_i32x4_s(Q80.bdot(pa, xp)), f32x4.splat(Q.f16(load<u16>(pa)) * dx), accA);
+      accB = Q.madd(f32x4.convert_i32x4_s(Q80.bdot(pb, xp)), f32x4.splat(Q.f16(load<u16>(pb)) * dx), accB);
+    }
+    Q.put(o, Q.hsum(accA), accum);
+    Q.put(o + oB, Q.hsum(accB), accum);
+  }
+
   /**
    * acc + the widened block's dot with one token, times the splat scale sc. The result is also
    * stored to `sink`: a store orders the work, so V8 does not hoist every load of the loop
@@ -245,7 +341,26 @@ export function quant_linear_q8_0(
     }
     for (; t < m; t++) {
       const tt = <usize>t;
-      for (let r = q0; r < q1; r++) {
+      // Pairs of rows half the range apart: two adjacent rows in one pass read 1.2x slower from
+      // DRAM (two streams in one 4 KiB page defeat the hardware prefetcher), distant ones do not.
+      const sink = dw + ((<usize>nb * 4 + 63) & ~63);
+      const h = (q1 - q0) >> 1;
+      for (let i = 0; i < h; i++) {
+        const r = q0 + i;
+        Q80.row2(
+          w + <usize>r * rb,
+          <usize>h * rb,
+          nb,
+          q16 + tt * x16s,
+          d + tt * ds,
+          sink,
+          out + tt * os + ((<usize>r) << 2),
+          (<usize>h) << 2,
+          accumulate,
+        );
+      }
+      let r = q0 + 2 * h;
+      for (; r < q1; r++) {
         const wr = w + <usize>r * rb;
         Q.put(
           out + tt * os + ((<usize>r) << 2),

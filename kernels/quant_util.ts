@@ -204,8 +204,11 @@ export class Q {
    * dot_i16x8_s with ones; a dot_i16x8_s with per-pair scales instead applies 4 sub-block scales.
    */
   @inline static fold4(a: v128, b: v128, c: v128, d: v128): v128 {
-    const ab = i16x8.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
-    const cd = i16x8.add(i32x4.shuffle(c, d, 0, 1, 4, 5), i32x4.shuffle(c, d, 2, 3, 6, 7));
+    return Q.fold22(Q.fold2(a, b), Q.fold2(c, d));
+  }
+
+  /** The last level of Q.fold4: fold2(a, b) and fold2(c, d) to [a a b b c c d d]. */
+  @inline static fold22(ab: v128, cd: v128): v128 {
     return i16x8.add(i32x4.shuffle(ab, cd, 0, 2, 4, 6), i32x4.shuffle(ab, cd, 1, 3, 5, 7));
   }
 
