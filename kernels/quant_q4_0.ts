@@ -14,10 +14,12 @@
 //   prepareQuantWeight in src/backend/wasm/quant-linear.ts checks at upload); constants come
 //   from the QK table (a v128.const costs ~3 instructions per use in V8); loads use immediate
 //   offsets. Measured 1 thread, weights in L2: 9.2 → 11.1 GB/s. Tried and slower: a separate
-//   scale pass; 2 or 4 rows per pass sharing the activation loads (as fast from L2, 1.5x slower
-//   from DRAM: more concurrent streams); fewer sink stores; 8 blocks per iteration; an exact
-//   f16 conversion with its constants in registers (register pressure). The g4 layout (4 scales
-//   in one load instead of 4 lane inserts): 11.4 → 12.1 GB/s per core from DRAM;
+//   scale pass; fewer sink stores; 8 blocks per iteration; an exact f16 conversion with its
+//   constants in registers (register pressure). The g4 layout (4 scales in one load instead of
+//   4 lane inserts): 11.4 → 12.1 GB/s per core from DRAM. Then two rows per pass (row2) sharing
+//   the activation loads, the rows half the decode chunk apart: two ADJACENT rows per pass read
+//   slower from DRAM (two streams in one 4 KiB page defeat the prefetcher), distant ones faster:
+//   10.5 → 13.2 GB/s per core from DRAM, 13.6 → 15.7 from L2;
 // - tiles of 4 tokens while ≥ 3 remain (prefill, small batches; the activation planes are padded
 //   to 4 rows): a row's scales are first widened into per-thread scratch, then each unpacked
 //   group of blocks serves 4 tokens (row4); the last 1-2 tokens run one at a time (row1).
