@@ -1,18 +1,19 @@
 // End-to-end runs of `finetune --method reward|ppo|distill` on a tiny GGUF base (JS backend):
 // the reward model is saved and loads into PPO; metrics, checkpoints and exports are written.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ParamStore } from '../../autograd/index.js';
 import { JsBackend } from '../../backend/js/index.js';
 import { writeGguf } from '../../io/gguf/index.js';
+import { writeSafetensors } from '../../io/safetensors/index.js';
 import { ggufMetaFromHfJson } from '../../jobs/convert-tokenizer.js';
 import { bytesTokenizerConfig, bytesTokenizerJson } from '../../jobs/tokenizer-gguf.js';
 import { distillRun } from '../distill/run-node.js';
-import { trainedGguf } from '../export.js';
-import { type LlamaTrainConfig, NETS } from '../nets/index.js';
+import { trainedGguf, trainedHf } from '../export.js';
+import { type LlamaTrainConfig, NETS, type NetConfig } from '../nets/index.js';
 import { Rng } from '../rng.js';
 import { type AlignOptions, alignOptionsOf } from './common-node.js';
 import { loadRewardModel, rlhfRun } from './run-node.js';
@@ -157,6 +158,80 @@ test('finetune runs: reward model → PPO (reward model and reward function, LoR
     await again.run();
     again.release();
     assert.equal(metrics(dDir).length, 6);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a reward model with no GGUF export (GPT-2, exact GELU) loads from hf/ into PPO', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'llmts-rlhf-erf-'));
+  try {
+    // an HF base: GPT-2 with the exact GELU, which GGUF cannot describe
+    const net: NetConfig = {
+      arch: 'gpt2',
+      vocabSize: 257,
+      dim: 16,
+      nLayer: 1,
+      nHead: 2,
+      ffnDim: 32,
+      contextLength: 48,
+      normEps: 1e-5,
+      gelu: 'erf',
+    };
+    const be = new JsBackend();
+    const params = new ParamStore(be);
+    NETS.gpt2.init(params, net, new Rng(2));
+    const map = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+    for (const [spec] of params.entries())
+      map.set(spec.name, { shape: spec.shape, data: params.read(spec.name) });
+    params.dispose();
+    const base = join(dir, 'base');
+    mkdirSync(base);
+    const hf = trainedHf(net, map);
+    writeFileSync(join(base, 'model.safetensors'), writeSafetensors(hf.tensors, { format: 'pt' }));
+    writeFileSync(join(base, 'config.json'), JSON.stringify(hf.config));
+    writeFileSync(join(base, 'tokenizer.json'), JSON.stringify(bytesTokenizerJson()));
+    writeFileSync(join(base, 'tokenizer_config.json'), JSON.stringify(bytesTokenizerConfig()));
+    const data = join(dir, 'pairs.json');
+    writeFileSync(
+      data,
+      JSON.stringify(
+        Array.from({ length: 8 }, (_, i) => ({ prompt: `q${i}`, chosen: 'aaaa', rejected: `b${i}` })),
+      ),
+    );
+    const common = {
+      base,
+      data,
+      template: 'plain',
+      maxSteps: 2,
+      batchSize: 4,
+      blockSize: 24,
+      lr: 1e-3,
+      evalEvery: 2,
+      saveEvery: 2,
+      valFraction: 0.25,
+      seed: 3,
+      quiet: true,
+    };
+    const rmDir = join(dir, 'rm');
+    const r1 = rlhfRun(be, { ...common, method: 'reward', out: rmDir }, false);
+    await r1.run();
+    r1.release();
+    assert.ok(!existsSync(join(rmDir, 'model.gguf')), 'no GGUF for an exact-GELU GPT-2');
+    const loaded = loadRewardModel(be, rmDir);
+    assert.equal(loaded.net.arch === 'gpt2' ? loaded.net.gelu : '', 'erf');
+    assert.deepEqual(loaded.params.read('score.weight'), r1.trainer.params.read('score.weight'));
+    assert.deepEqual(
+      loaded.params.read('blk.0.ffn_up.weight'),
+      r1.trainer.params.read('blk.0.ffn_up.weight'),
+    );
+    loaded.params.dispose();
+    // and PPO takes it as its reward model
+    const ppoDir = join(dir, 'ppo');
+    const r2 = rlhfRun(be, { ...common, method: 'ppo', out: ppoDir, rewardModel: rmDir, maxNew: 4 }, false);
+    await r2.run();
+    r2.release();
+    assert.ok(metrics(ppoDir).length > 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

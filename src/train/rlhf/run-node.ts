@@ -43,16 +43,22 @@ import { RewardObjective, scoreWithRewardModel } from './reward.js';
 import { rewardFunction } from './rewards.js';
 import type { NetRef } from './rollout.js';
 
-/** Loads a reward model written by `--method reward` (model.gguf + heads.safetensors), frozen. */
+/**
+ * Loads a reward model written by `--method reward`, frozen: the trunk from model.gguf, or from
+ * hf/ when there is no GGUF (models GGUF cannot describe, such as GPT-2 with the exact GELU, are
+ * exported to hf/ alone), and the score head from heads.safetensors.
+ */
 export function loadRewardModel(backend: Backend, dir: string): NetRef & { base: BaseModel } {
   const gguf = join(dir, 'model.gguf');
+  const hf = join(dir, 'hf');
   const headsFile = join(dir, 'heads.safetensors');
-  if (!existsSync(gguf) || !existsSync(headsFile)) {
-    throw new UsageError(`${dir}: a reward model directory needs model.gguf and heads.safetensors`, {
+  const trunk = existsSync(gguf) ? gguf : existsSync(join(hf, 'config.json')) ? hf : undefined;
+  if (trunk === undefined || !existsSync(headsFile)) {
+    throw new UsageError(`${dir}: a reward model directory needs model.gguf (or hf/) and heads.safetensors`, {
       field: '--reward-model',
     });
   }
-  const base = loadBaseModel(gguf);
+  const base = loadBaseModel(trunk);
   const params = new ParamStore(backend);
   for (const [name, t] of base.tensors)
     params.add({ name, shape: shapeOfParam(name, base.net, t.length), decay: false, frozen: true }, t);
