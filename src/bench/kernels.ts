@@ -2,6 +2,9 @@
 // streaming-sum bandwidth probe over 1 GiB run in the same process, so every GB/s figure also
 // reads as a fraction of what the memory delivers. GEMM and prefill report GFLOP/s; decode
 // linears report GB/s of weights; attention GB/s of KV cache; dispatch the µs of a tiny op.
+// A decode linear's fraction of the probe is measured in paired rounds (probe pass, then the
+// kernel over as many bytes; median of the per-round ratios), so it does not depend on the
+// moment the probe row was taken; other rows divide by the probe row.
 // Flags: --threads N (default: all cores), --build simd|relaxed, --quick (smaller probe, fewer reps),
 // --only gemm,linear,attention,rows (a subset; the probe always runs).
 // On a shared machine wall-clock rates drop with the CPU we get; `per_cpu_s` (work per CPU-second
@@ -57,12 +60,14 @@ interface Ctx {
   be: WasmBackend;
   threads: number;
   probe: number;
+  /** The probe's buffer, kept for the paired decode measurements (see pairedFraction). */
+  probeBuf: { p: number; out: number; bytes: number };
   quick: boolean;
   out: BenchResult[];
   emit: (r: BenchResult) => void;
 }
 
-function gbps(c: Ctx, name: string, shape: string, bytes: number, t: Timing): void {
+function gbps(c: Ctx, name: string, shape: string, bytes: number, t: Timing, fraction?: number): void {
   const value = bytes / t.best / 1e9;
   c.emit({
     name,
@@ -70,7 +75,7 @@ function gbps(c: Ctx, name: string, shape: string, bytes: number, t: Timing): vo
     threads: c.threads,
     value: round(value),
     unit: 'GB/s',
-    fraction_of_probe: round(value / c.probe),
+    fraction_of_probe: round(fraction ?? value / c.probe),
     median: round(bytes / t.med / 1e9),
     ...contention(bytes, t, c.threads),
   });
@@ -92,20 +97,52 @@ function round(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
-/** Streaming sum over 1 GiB of f32 in wasm memory (the bandwidth reference). */
-function probe(be: WasmBackend, bytes: number): Timing {
+const PROBE_UNIT = 1 << 18; // bytes per probe_sum row
+
+/** The probe's buffer: `bytes` of f32 in wasm memory, every page touched. */
+function probeBuffer(be: WasmBackend, bytes: number): Ctx['probeBuf'] {
   const ctx = be.context;
-  const unit = 1 << 18; // bytes per probe_sum row
-  const units = bytes / unit;
   const p = ctx.alloc(bytes);
-  const out = ctx.alloc(units * 4);
-  ctx.f32().fill(1, p / 4, (p + bytes) / 4); // touch every page
+  const out = ctx.alloc((bytes / PROBE_UNIT) * 4);
+  ctx.f32().fill(1, p / 4, (p + bytes) / 4);
+  return { p, out, bytes };
+}
+
+/** One streaming-sum pass over the probe buffer. */
+function probePass(be: WasmBackend, b: Ctx['probeBuf']): void {
+  be.context.parallel('probe_sum', [b.p, b.out], b.bytes / PROBE_UNIT, 16);
+}
+
+/** Streaming sum over the probe buffer (1 GiB of f32 in wasm memory): the bandwidth reference. */
+function probe(be: WasmBackend, b: Ctx['probeBuf']): Timing {
   // Best of ≥ 10 passes over ≥ 1.5 s: on a shared machine a short probe can land in a busy moment
   // and understate the bandwidth (which would overstate every fraction below).
-  const t = time(() => ctx.parallel('probe_sum', [p, out], units, 16), 1, 10, 1.5);
-  ctx.free(out);
-  ctx.free(p);
-  return t;
+  return time(() => probePass(be, b), 1, 10, 1.5);
+}
+
+/**
+ * A decode kernel's share of the bandwidth probe, measured in alternation: rounds of one probe
+ * pass, then kernel calls reading about as many bytes, each timed as a whole; the result is the
+ * median over rounds of (kernel GB/s ÷ probe GB/s) in the same round. The host's bandwidth drifts
+ * on a shared machine (the 2-thread probe has read 25–37 GB/s here within an hour), and a probe
+ * and a kernel timed at different moments then give fractions off by that much; paired rounds
+ * cancel the drift.
+ */
+function pairedFraction(c: Ctx, fn: () => void, bytes: number): number {
+  const calls = Math.max(1, Math.round(c.probeBuf.bytes / bytes));
+  const ratios: number[] = [];
+  const rounds = c.quick ? 4 : 12;
+  for (let r = 0; r < rounds; r++) {
+    let t0 = performance.now();
+    probePass(c.be, c.probeBuf);
+    const probeRate = c.probeBuf.bytes / (performance.now() - t0);
+    t0 = performance.now();
+    for (let i = 0; i < calls; i++) fn();
+    const kernelRate = (calls * bytes) / (performance.now() - t0);
+    ratios.push(kernelRate / probeRate);
+  }
+  ratios.sort((a, b) => a - b);
+  return ratios[Math.floor(ratios.length / 2)]!;
 }
 
 function benchGemm(c: Ctx, n: number): void {
@@ -134,17 +171,28 @@ function benchLinear(c: Ctx, type: GgmlType, N: number, K: number, prefillM: num
     bytes = randomWeight(type, N, K, rng, 0.05);
     weightCache.set(type, bytes);
   }
-  const w = be.uploadWeight(type, N, K, bytes);
+  // Decode cycles over copies of the weight (≥ 128 MB in all), as a model's layers do, so that
+  // every call streams from DRAM: a 25 MB 4-bit matrix would otherwise be re-read largely from the
+  // 32 MiB L3 and read as more than the memory delivers.
+  const copies = Math.max(1, Math.ceil((128 << 20) / bytes.byteLength));
+  const ws = Array.from({ length: copies }, () => be.uploadWeight(type, N, K, bytes));
+  const w = ws[0]!;
   const x = be.alloc(prefillM * K * 4);
   const y = be.alloc(prefillM * N * 4);
   be.write(x, rng.uniform(prefillM * K));
-  const td = time(() => be.linear(y, x, w, 1), 2, c.quick ? 5 : 15, c.quick ? 0.2 : 0.5);
-  gbps(c, `linear ${typeName(type)} decode`, `1x${K} · ${N}x${K}`, bytes.byteLength, td);
+  let next = 0;
+  const decode = () => {
+    be.linear(y, x, ws[next]!, 1);
+    next = (next + 1) % copies;
+  };
+  const td = time(decode, 2, c.quick ? 5 : 15, c.quick ? 0.2 : 0.5);
+  const fraction = pairedFraction(c, decode, bytes.byteLength);
+  gbps(c, `linear ${typeName(type)} decode`, `1x${K} · ${N}x${K}`, bytes.byteLength, td, fraction);
   if (prefillM > 1) {
     const tp = time(() => be.linear(y, x, w, prefillM), 1, c.quick ? 2 : 4, c.quick ? 0.2 : 0.5);
     gflops(c, `linear ${typeName(type)} prefill`, `${prefillM}x${K} · ${N}x${K}`, 2 * prefillM * N * K, tp);
   }
-  be.freeWeight(w);
+  for (const c of ws) be.freeWeight(c);
   be.free(x);
   be.free(y);
 }
@@ -283,13 +331,14 @@ export const kernelsBenchmark: Benchmark = {
     for (const threads of all > 1 ? [1, all] : [1]) {
       const be = await createWasmBackend(build === undefined ? { threads } : { threads, build });
       try {
-        const c: Ctx = { be, threads, probe: 0, quick, out: results, emit: () => {} };
+        const pb = quick ? 256 << 20 : 1 << 30;
+        const probeBuf = probeBuffer(be, pb);
+        const c: Ctx = { be, threads, probe: 0, probeBuf, quick, out: results, emit: () => {} };
         c.emit = (r) => {
           results.push(r);
           if (opts.json) console.log(JSON.stringify(r));
         };
-        const pb = quick ? 256 << 20 : 1 << 30;
-        const t = probe(be, pb);
+        const t = probe(be, probeBuf);
         c.probe = pb / t.best / 1e9;
         c.emit({
           name: `probe sum (${be.name})`,
