@@ -469,7 +469,8 @@ export function quant_linear_q4_0(
   const os = <usize>ldo * 4;
   // Rows in L2-sized blocks (~192 KiB of weights), so every token tile re-reads them from L2
   // even when one call gets the whole row range.
-  const rblk = max<i32>(1, <i32>(196608 / <i32>rb));
+  // (decode reads each row once: no blocking, so row pairs can be a whole chunk half apart)
+  const rblk = m < 3 ? r1 - r0 : max<i32>(1, <i32>(196608 / <i32>rb));
   for (let q0 = r0; q0 < r1; q0 += rblk) {
     const q1 = min(r1, q0 + rblk);
     let t = 0;
