@@ -45,20 +45,6 @@ class KV {
     return d;
   }
 
-  /** The block dot (32 int8 K quants at kb+2 · 32 i16 at q16) as exact i32x4 partial sums. */
-  @inline static bdot(kb: usize, q16: usize): v128 {
-    return i32x4.add(
-      i32x4.add(
-        i32x4.dot_i16x8_s(v128.load8x8_s(kb, 2), v128.load(q16)),
-        i32x4.dot_i16x8_s(v128.load8x8_s(kb, 10), v128.load(q16, 16)),
-      ),
-      i32x4.add(
-        i32x4.dot_i16x8_s(v128.load8x8_s(kb, 18), v128.load(q16, 32)),
-        i32x4.dot_i16x8_s(v128.load8x8_s(kb, 26), v128.load(q16, 48)),
-      ),
-    );
-  }
-
   /** Lane sum of an i32x4 (exact). */
   @inline static isum(s: v128): i32 {
     return (
@@ -77,7 +63,7 @@ class KV {
     let sumf: f32 = 0;
     for (let b = 0; b < nb; b++) {
       const o = <usize>b;
-      sumf += <f32>KV.isum(KV.bdot(k + o * 34, q16 + (o << 6))) * load<f32>(ds + o * dss);
+      sumf += <f32>KV.isum(Q.q8dotAt(k + o * 34, q16 + (o << 6))) * load<f32>(ds + o * dss);
     }
     return sumf;
   }
@@ -230,10 +216,10 @@ export function attention_q8_0(
           const ko = <usize>b * 34;
           const qo = qh + ((<usize>b) << 6);
           const r = Q.red4(
-            KV.bdot(k0 + ko, qo),
-            KV.bdot(k1 + ko, qo + qs),
-            KV.bdot(k2 + ko, qo + 2 * qs),
-            KV.bdot(k3 + ko, qo + 3 * qs),
+            Q.q8dotAt(k0 + ko, qo),
+            Q.q8dotAt(k1 + ko, qo + qs),
+            Q.q8dotAt(k2 + ko, qo + 2 * qs),
+            Q.q8dotAt(k3 + ko, qo + 3 * qs),
           );
           const pr = f32x4.mul(f32x4.convert_i32x4_s(r), v128.load(ds + <usize>b * dss + <usize>h * 4));
           acc = f32x4.add(acc, pr);

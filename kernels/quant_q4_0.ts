@@ -197,7 +197,7 @@ class Q40 {
   /** 16-bit pair sums of one block at wq (GGUF quants) with activations already loaded. */
   @inline static pairw(wq: usize, m15: v128, a0: v128, a1: v128, a2: v128, a3: v128): v128 {
     const w = v128.load(wq);
-    return Q.pair32(v128.and(w, m15), v128.and(i16x8.shr_u(w, 4), m15), a0, a1, a2, a3);
+    return Q.pair32(Q40.lo(w, m15), Q40.hi(w, m15), a0, a1, a2, a3);
   }
 
   /**

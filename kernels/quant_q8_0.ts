@@ -24,20 +24,6 @@ import { Q, QK, QK_F16MSK, QK_F16MUL } from './quant_util';
 
 // biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
 class Q80 {
-  /** Exact dot of block wb with the token's 32 i16 activations at x16 (i32x4 partial sums). */
-  @inline static bdot(wb: usize, x16: usize): v128 {
-    return i32x4.add(
-      i32x4.add(
-        i32x4.dot_i16x8_s(v128.load8x8_s(wb, 2), v128.load(x16)),
-        i32x4.dot_i16x8_s(v128.load8x8_s(wb, 10), v128.load(x16, 16)),
-      ),
-      i32x4.add(
-        i32x4.dot_i16x8_s(v128.load8x8_s(wb, 18), v128.load(x16, 32)),
-        i32x4.dot_i16x8_s(v128.load8x8_s(wb, 26), v128.load(x16, 48)),
-      ),
-    );
-  }
-
   /** Dot of a widened block (w0..w3) with a token's activations (i32x4 partial sums). */
   @inline static wdot(w0: v128, w1: v128, w2: v128, w3: v128, x16: usize): v128 {
     return i32x4.add(
@@ -59,14 +45,14 @@ class Q80 {
     let dp = d;
     const end = wr + <usize>b * 34;
     for (; wb < end; wb += 136) {
-      // g4: the 4 scales at wb, block j's quants at wb + 8 + 32j (bdot reads at +2).
-      const i0 = Q80.bdot(wb + 6, p);
+      // g4: the 4 scales at wb, block j's quants at wb + 8 + 32j (q8dot reads at +2).
+      const i0 = Q.q8dotAt(wb + 6, p);
       v128.store(sink, i0);
-      const i1 = Q80.bdot(wb + 38, p + 64);
+      const i1 = Q.q8dotAt(wb + 38, p + 64);
       v128.store(sink, i1, 16);
-      const i2 = Q80.bdot(wb + 70, p + 128);
+      const i2 = Q.q8dotAt(wb + 70, p + 128);
       v128.store(sink, i2, 32);
-      const i3 = Q80.bdot(wb + 102, p + 192);
+      const i3 = Q.q8dotAt(wb + 102, p + 192);
       v128.store(sink, i3, 48);
       const r = Q.red4(i0, i1, i2, i3);
       acc = Q.madd(
@@ -80,22 +66,9 @@ class Q80 {
     for (; b < nb; b++) {
       const o = <usize>b;
       const sc = Q.f16(load<u16>(wr + o * 34)) * load<f32>(d + (o << 2));
-      acc = Q.madd(f32x4.convert_i32x4_s(Q80.bdot(wr + o * 34, x16 + (o << 6))), f32x4.splat(sc), acc);
+      acc = Q.madd(f32x4.convert_i32x4_s(Q.q8dotAt(wr + o * 34, x16 + (o << 6))), f32x4.splat(sc), acc);
     }
     return Q.hsum(acc);
-  }
-
-  /** Exact dot of block wb with 32 i16 activations already loaded (x0..x3; i32x4 partial sums). */
-  @inline static xdot(wb: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
-    return i32x4.add(
-      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(wb, 2), x0), i32x4.dot_i16x8_s(v128.load8x8_s(wb, 10), x1)),
-      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(wb, 18), x2), i32x4.dot_i16x8_s(v128.load8x8_s(wb, 26), x3)),
-    );
-  }
-
-  /** [a0+a1 pairs…]: the first level of Q.red4 for two blocks' partial sums. */
-  @inline static half(a: v128, b: v128): v128 {
-    return i32x4.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
   }
 
   /**
@@ -108,11 +81,12 @@ class Q80 {
     nb: i32,
     x16: usize,
     d: usize,
-    sink: usize,
+    dw: usize,
     o: usize,
     oB: usize,
     accum: i32,
   ): void {
+    const sink = dw + ((<usize>nb * 4 + 63) & ~63);
     const fm = v128.load(QK, QK_F16MSK);
     const fx = v128.load(QK, QK_F16MUL);
     let accA = f32x4.splat(0);
@@ -128,40 +102,40 @@ class Q80 {
       let x1 = v128.load(p, 16);
       let x2 = v128.load(p, 32);
       let x3 = v128.load(p, 48);
-      const a0 = Q80.xdot(wa + 6, x0, x1, x2, x3);
+      const a0 = Q.q8dot(wa + 6, x0, x1, x2, x3);
       v128.store(sink, a0);
-      const b0 = Q80.xdot(wb + 6, x0, x1, x2, x3);
+      const b0 = Q.q8dot(wb + 6, x0, x1, x2, x3);
       v128.store(sink, b0, 16);
       x0 = v128.load(p, 64);
       x1 = v128.load(p, 80);
       x2 = v128.load(p, 96);
       x3 = v128.load(p, 112);
-      const a1 = Q80.xdot(wa + 38, x0, x1, x2, x3);
+      const a1 = Q.q8dot(wa + 38, x0, x1, x2, x3);
       v128.store(sink, a1, 32);
-      const b1 = Q80.xdot(wb + 38, x0, x1, x2, x3);
+      const b1 = Q.q8dot(wb + 38, x0, x1, x2, x3);
       v128.store(sink, b1, 48);
-      const ha = Q80.half(a0, a1);
-      const hb = Q80.half(b0, b1);
+      const ha = Q.red2(a0, a1);
+      const hb = Q.red2(b0, b1);
       x0 = v128.load(p, 128);
       x1 = v128.load(p, 144);
       x2 = v128.load(p, 160);
       x3 = v128.load(p, 176);
-      const a2 = Q80.xdot(wa + 70, x0, x1, x2, x3);
+      const a2 = Q.q8dot(wa + 70, x0, x1, x2, x3);
       v128.store(sink, a2);
-      const b2 = Q80.xdot(wb + 70, x0, x1, x2, x3);
+      const b2 = Q.q8dot(wb + 70, x0, x1, x2, x3);
       v128.store(sink, b2, 16);
       x0 = v128.load(p, 192);
       x1 = v128.load(p, 208);
       x2 = v128.load(p, 224);
       x3 = v128.load(p, 240);
-      const a3 = Q80.xdot(wa + 102, x0, x1, x2, x3);
+      const a3 = Q.q8dot(wa + 102, x0, x1, x2, x3);
       v128.store(sink, a3, 32);
-      const b3 = Q80.xdot(wb + 102, x0, x1, x2, x3);
+      const b3 = Q.q8dot(wb + 102, x0, x1, x2, x3);
       v128.store(sink, b3, 48);
-      const ja = Q80.half(a2, a3);
-      const jb = Q80.half(b2, b3);
-      const ra = i32x4.add(i32x4.shuffle(ha, ja, 0, 2, 4, 6), i32x4.shuffle(ha, ja, 1, 3, 5, 7));
-      const rbv = i32x4.add(i32x4.shuffle(hb, jb, 0, 2, 4, 6), i32x4.shuffle(hb, jb, 1, 3, 5, 7));
+      const ja = Q.red2(a2, a3);
+      const jb = Q.red2(b2, b3);
+      const ra = Q.red22(ha, ja);
+      const rbv = Q.red22(hb, jb);
       const dx = v128.load(dp);
       accA = Q.madd(f32x4.convert_i32x4_s(ra), f32x4.mul(Q.f16lo(v128.load16x4_s(wa), fm, fx), dx), accA);
       accB = Q.madd(f32x4.convert_i32x4_s(rbv), f32x4.mul(Q.f16lo(v128.load16x4_s(wb), fm, fx), dx), accB);
@@ -174,8 +148,8 @@ class Q80 {
       const pa = wr + ob * 34;
       const pb = pa + rb;
       const xp = x16 + (ob << 6);
-      accA = Q.madd(f32x4.convert_i32x4_s(Q80.bdot(pa, xp)), f32x4.splat(Q.f16(load<u16>(pa)) * dx), accA);
-      accB = Q.madd(f32x4.convert_i32x4_s(Q80.bdot(pb, xp)), f32x4.splat(Q.f16(load<u16>(pb)) * dx), accB);
+      accA = Q.madd(f32x4.convert_i32x4_s(Q.q8dotAt(pa, xp)), f32x4.splat(Q.f16(load<u16>(pa)) * dx), accA);
+      accB = Q.madd(f32x4.convert_i32x4_s(Q.q8dotAt(pb, xp)), f32x4.splat(Q.f16(load<u16>(pb)) * dx), accB);
     }
     Q.put(o, Q.hsum(accA), accum);
     Q.put(o + oB, Q.hsum(accB), accum);
@@ -346,7 +320,6 @@ export function quant_linear_q8_0(
       const tt = <usize>t;
       // Pairs of rows half the range apart: two adjacent rows in one pass read 1.2x slower from
       // DRAM (two streams in one 4 KiB page defeat the hardware prefetcher), distant ones do not.
-      const sink = dw + ((<usize>nb * 4 + 63) & ~63);
       const h = (q1 - q0) >> 1;
       for (let i = 0; i < h; i++) {
         const r = q0 + i;
@@ -356,7 +329,7 @@ export function quant_linear_q8_0(
           nb,
           q16 + tt * x16s,
           d + tt * ds,
-          sink,
+          dw,
           out + tt * os + ((<usize>r) << 2),
           (<usize>h) << 2,
           accumulate,

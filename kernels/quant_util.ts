@@ -248,9 +248,34 @@ export class Q {
 
   /** [ΣA, ΣB, ΣC, ΣD]: the lane sums of four i32x4 vectors, in one vector. */
   @inline static red4(a: v128, b: v128, c: v128, d: v128): v128 {
-    const ab = i32x4.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
-    const cd = i32x4.add(i32x4.shuffle(c, d, 0, 1, 4, 5), i32x4.shuffle(c, d, 2, 3, 6, 7));
+    return Q.red22(Q.red2(a, b), Q.red2(c, d));
+  }
+
+  /** The first level of Q.red4: [a0+a1, a2+a3, b0+b1, b2+b3] (any pairing of lanes per input). */
+  @inline static red2(a: v128, b: v128): v128 {
+    return i32x4.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
+  }
+
+  /** The last level of Q.red4: red2(a, b) and red2(c, d) to [ΣA, ΣB, ΣC, ΣD]. */
+  @inline static red22(ab: v128, cd: v128): v128 {
     return i32x4.add(i32x4.shuffle(ab, cd, 0, 2, 4, 6), i32x4.shuffle(ab, cd, 1, 3, 5, 7));
+  }
+
+  /**
+   * Exact dot of a Q8_0 block's 32 int8 quants at wb + 2 (sign-extended to i16 from memory) with
+   * 32 i16 values already loaded (x0..x3), as i32x4 partial sums (exact for every int8,
+   * −128 included).
+   */
+  @inline static q8dot(wb: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+    return i32x4.add(
+      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(wb, 2), x0), i32x4.dot_i16x8_s(v128.load8x8_s(wb, 10), x1)),
+      i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(wb, 18), x2), i32x4.dot_i16x8_s(v128.load8x8_s(wb, 26), x3)),
+    );
+  }
+
+  /** Q.q8dot with the 32 i16 values at x16. */
+  @inline static q8dotAt(wb: usize, x16: usize): v128 {
+    return Q.q8dot(wb, v128.load(x16), v128.load(x16, 16), v128.load(x16, 32), v128.load(x16, 48));
   }
 
   /** Stores (or adds) one output value. */
