@@ -192,7 +192,7 @@ function benchLinear(c: Ctx, type: GgmlType, N: number, K: number, prefillM: num
     const tp = time(() => be.linear(y, x, w, prefillM), 1, c.quick ? 2 : 4, c.quick ? 0.2 : 0.5);
     gflops(c, `linear ${typeName(type)} prefill`, `${prefillM}x${K} · ${N}x${K}`, 2 * prefillM * N * K, tp);
   }
-  for (const c of ws) be.freeWeight(c);
+  for (const copy of ws) be.freeWeight(copy);
   be.free(x);
   be.free(y);
 }

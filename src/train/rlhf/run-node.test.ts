@@ -45,6 +45,32 @@ function writeBase(dir: string): string {
   return path;
 }
 
+/** n preference pairs ("aaaa" preferred) in dir/pairs.json; returns the path. */
+function writePairs(dir: string, n: number): string {
+  const data = join(dir, 'pairs.json');
+  const pairs = Array.from({ length: n }, (_, i) => ({ prompt: `q${i}`, chosen: 'aaaa', rejected: `b${i}` }));
+  writeFileSync(data, JSON.stringify(pairs));
+  return data;
+}
+
+/** The options every run here shares. */
+function runOptions(base: string, data: string, maxSteps: number) {
+  return {
+    base,
+    data,
+    template: 'plain',
+    maxSteps,
+    batchSize: 4,
+    blockSize: 24,
+    lr: 1e-3,
+    evalEvery: 2,
+    saveEvery: 2,
+    valFraction: 0.25,
+    seed: 3,
+    quiet: true,
+  };
+}
+
 function metrics(dir: string): Record<string, unknown>[] {
   return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
     .split('\n')
@@ -56,27 +82,7 @@ test('finetune runs: reward model → PPO (reward model and reward function, LoR
   const dir = mkdtempSync(join(tmpdir(), 'llmts-rlhf-'));
   try {
     const base = writeBase(dir);
-    const pairs = Array.from({ length: 12 }, (_, i) => ({
-      prompt: `q${i}`,
-      chosen: 'aaaa',
-      rejected: `b${i}`,
-    }));
-    const data = join(dir, 'pairs.json');
-    writeFileSync(data, JSON.stringify(pairs));
-    const common = {
-      base,
-      data,
-      template: 'plain',
-      maxSteps: 4,
-      batchSize: 4,
-      blockSize: 24,
-      lr: 1e-3,
-      evalEvery: 2,
-      saveEvery: 2,
-      valFraction: 0.25,
-      seed: 3,
-      quiet: true,
-    };
+    const common = runOptions(base, writePairs(dir, 12), 4);
     const be = new JsBackend();
     const rmDir = join(dir, 'rm');
     const reward: AlignOptions = { ...common, method: 'reward', out: rmDir };
@@ -192,27 +198,7 @@ test('a reward model with no GGUF export (GPT-2, exact GELU) loads from hf/ into
     writeFileSync(join(base, 'config.json'), JSON.stringify(hf.config));
     writeFileSync(join(base, 'tokenizer.json'), JSON.stringify(bytesTokenizerJson()));
     writeFileSync(join(base, 'tokenizer_config.json'), JSON.stringify(bytesTokenizerConfig()));
-    const data = join(dir, 'pairs.json');
-    writeFileSync(
-      data,
-      JSON.stringify(
-        Array.from({ length: 8 }, (_, i) => ({ prompt: `q${i}`, chosen: 'aaaa', rejected: `b${i}` })),
-      ),
-    );
-    const common = {
-      base,
-      data,
-      template: 'plain',
-      maxSteps: 2,
-      batchSize: 4,
-      blockSize: 24,
-      lr: 1e-3,
-      evalEvery: 2,
-      saveEvery: 2,
-      valFraction: 0.25,
-      seed: 3,
-      quiet: true,
-    };
+    const common = runOptions(base, writePairs(dir, 8), 2);
     const rmDir = join(dir, 'rm');
     const r1 = rlhfRun(be, { ...common, method: 'reward', out: rmDir }, false);
     await r1.run();
