@@ -74,6 +74,13 @@ export function writeModelGguf(
   writeFileAtomic(join(dir, 'model.gguf'), ggufChunks(trainedGguf(net, params, tokenizer, name)));
 }
 
+/** Writes an HF model (trainedHf's tensors and config) as dir/model.safetensors and dir/config.json, atomically. */
+export function writeHfModel(dir: string, hf: ReturnType<typeof trainedHf>): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(hf.config, null, 2)}\n`);
+}
+
 export function recipeFor(
   name: string | undefined,
   configFile: string | undefined,
@@ -382,11 +389,8 @@ export class TrainingRun {
         ? []
         : ggufMetaFromHfJson(this.tokenizer.json, this.tokenizer.config, 'tokenizer.json');
     writeModelGguf(this.out, c, params, tok, this.record.recipeName);
-    const hf = trainedHf(c, params);
     const hfDir = join(this.out, 'hf');
-    mkdirSync(hfDir, { recursive: true });
-    writeFileAtomic(join(hfDir, 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));
-    writeFileAtomic(join(hfDir, 'config.json'), `${JSON.stringify(hf.config, null, 2)}\n`);
+    writeHfModel(hfDir, trainedHf(c, params));
     if (this.tokenizer !== undefined) {
       writeFileAtomic(join(hfDir, 'tokenizer.json'), JSON.stringify(this.tokenizer.json));
       writeFileAtomic(

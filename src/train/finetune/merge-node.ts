@@ -1,12 +1,13 @@
 // `llmts merge`: base model + PEFT LoRA adapter → one model (GGUF file or HF directory).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError, UsageError } from '../../errors.js';
 import { openFileSource } from '../../io/byte-source-node.js';
 import { ggufChunks, writeGguf } from '../../io/gguf/index.js';
-import { readSafetensors, readTensorBytes, safetensorsChunks } from '../../io/safetensors/index.js';
+import { readSafetensors, readTensorBytes } from '../../io/safetensors/index.js';
 import { writeFileAtomic } from '../../io/write-node.js';
 import { trainedGguf, trainedHf } from '../export.js';
+import { writeHfModel } from '../run-node.js';
 import { loadBaseModel } from './base-node.js';
 import { fromPeft, mergeAdapter } from './peft.js';
 import { shapeOfParam } from './shapes.js';
@@ -79,9 +80,6 @@ export function mergeToFiles(basePath: string, adapterDir: string, out: string, 
       ggufChunks(trainedGguf(base.net, shaped, ggufTokenizerMetadata(basePath), `merge of ${basePath}`)),
     );
   } else {
-    const hf = trainedHf(base.net, shaped);
-    mkdirSync(out, { recursive: true });
-    writeFileAtomic(join(out, 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));
-    writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(hf.config, null, 2)}\n`);
+    writeHfModel(out, trainedHf(base.net, shaped));
   }
 }

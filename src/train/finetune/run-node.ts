@@ -13,7 +13,7 @@ import { findLatestCheckpoint, restoreCheckpoint } from '../checkpoint-node.js';
 import { trainedHf } from '../export.js';
 import { type Adapters, addLoraAdapters } from '../nets/lora.js';
 import type { Recipe } from '../presets.js';
-import { type RunRecord, TrainingRun, writeModelGguf } from '../run-node.js';
+import { type RunRecord, TrainingRun, writeHfModel, writeModelGguf } from '../run-node.js';
 import { Trainer } from '../trainer.js';
 import { type BaseModel, loadBaseModel } from './base-node.js';
 import { finetuneTrainConfig, readJsonData, renderContext, split } from './common-node.js';
@@ -169,10 +169,7 @@ function exportFinetuned(out: string, trainer: Trainer, base: BaseModel, o: Fine
   }
   const tok = ggufTokenizerMetadata(base.path);
   writeModelGguf(out, net, shaped, tok, `${o.method} of ${base.path}`);
-  const hf = trainedHf(net, shaped);
-  mkdirSync(join(out, 'hf'), { recursive: true });
-  writeFileAtomic(join(out, 'hf', 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));
-  writeFileAtomic(join(out, 'hf', 'config.json'), `${JSON.stringify(hf.config, null, 2)}\n`);
+  writeHfModel(join(out, 'hf'), trainedHf(net, shaped));
 }
 
 function recipeOf(o: FinetuneOptions, net: BaseModel['net']): Recipe {

@@ -15,7 +15,7 @@ import { ggufTokenizerMetadata } from '../finetune/tokenizer-meta-node.js';
 import { type Adapters, addLoraAdapters } from '../nets/lora.js';
 import type { Recipe } from '../presets.js';
 import type { Rng } from '../rng.js';
-import { writeModelGguf } from '../run-node.js';
+import { writeHfModel, writeModelGguf } from '../run-node.js';
 import type { TrainConfig, Trainer, TrainerSetup } from '../trainer.js';
 
 export { readJsonData, renderContext, split } from '../finetune/common-node.js';
@@ -166,9 +166,7 @@ export function exportAligned(out: string, trainer: Trainer, base: BaseModel, o:
     // pad id equal to EOS would make it score the token before a final EOS instead.
     hf.config = { ...hf.config, architectures: [arch], num_labels: 1 };
   }
-  mkdirSync(join(out, 'hf'), { recursive: true });
-  writeFileAtomic(join(out, 'hf', 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));
-  writeFileAtomic(join(out, 'hf', 'config.json'), `${JSON.stringify(hf.config, null, 2)}\n`);
+  writeHfModel(join(out, 'hf'), hf);
   if (heads.length > 0)
     writeFileAtomic(join(out, 'heads.safetensors'), safetensorsChunks(heads, { format: 'pt' }));
 }
