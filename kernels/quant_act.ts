@@ -10,6 +10,7 @@
 //       Q8_K: f32 [m][K/256], the super-block scale
 //   Q8_0: s  i32 [m][K/32]  −8·Σ q over the block (the Q4_0 offset term)
 //   Q8_K: bs16 i16 [m][K/16] sums of 16 quants (ggml's bsums); bs32 i16 [m][K/32] sums of 32
+//   (Q8_K for Q4_K weights: q8 and q16 in the permuted order of quant_act_q8_k's perm)
 // Kernels are parallel over rows t in [r0, r1).
 
 import { qroundF16 } from './quant_util';
@@ -113,7 +114,11 @@ export function quant_act_q8_0(
   }
 }
 
-/** x [m][K] f32 → Q8_K planes (see the file header). K % 256 == 0. */
+/**
+ * x [m][K] f32 → Q8_K planes (see the file header). K % 256 == 0. perm = 1 writes the q8 and q16
+ * planes in the order of the Q4_K kernel's 'q4k-t' weight layout (kernels/quant_q4_k.ts): vector
+ * k of a super-block, position p holds value 32·(p >> 1) + 2k + (p & 1).
+ */
 export function quant_act_q8_k(
   x: usize,
   K: i32,
@@ -122,6 +127,7 @@ export function quant_act_q8_k(
   d: usize,
   bs16: usize,
   bs32: usize,
+  perm: i32,
   r0: i32,
   r1: i32,
 ): void {
@@ -176,9 +182,33 @@ export function quant_act_q8_k(
           const i3 = i32x4.min_s(QA.toInt(f32x4.mul(v128.load(p, 48), isv)), lim);
           const h0 = i16x8.narrow_i32x4_s(i0, i1);
           const h1 = i16x8.narrow_i32x4_s(i2, i3);
-          v128.store(q16p + (g << 5), h0);
-          v128.store(q16p + (g << 5), h1, 16);
-          v128.store(qp + (g << 4), i8x16.narrow_i16x8_s(h0, h1));
+          const q = i8x16.narrow_i16x8_s(h0, h1);
+          if (perm) {
+            // pairs of values (u16 in q8, u32 in q16) of sub-block g >> 1 to lane g >> 1 of
+            // vectors 8·(g & 1) .. 8·(g & 1) + 7
+            const b8 = qp + ((g & 1) << 7) + ((g >> 1) << 1);
+            store<u16>(b8, i16x8.extract_lane_u(q, 0));
+            store<u16>(b8, i16x8.extract_lane_u(q, 1), 16);
+            store<u16>(b8, i16x8.extract_lane_u(q, 2), 32);
+            store<u16>(b8, i16x8.extract_lane_u(q, 3), 48);
+            store<u16>(b8, i16x8.extract_lane_u(q, 4), 64);
+            store<u16>(b8, i16x8.extract_lane_u(q, 5), 80);
+            store<u16>(b8, i16x8.extract_lane_u(q, 6), 96);
+            store<u16>(b8, i16x8.extract_lane_u(q, 7), 112);
+            const b16 = q16p + ((g & 1) << 8) + ((g >> 1) << 2);
+            store<i32>(b16, i32x4.extract_lane(h0, 0));
+            store<i32>(b16, i32x4.extract_lane(h0, 1), 32);
+            store<i32>(b16, i32x4.extract_lane(h0, 2), 64);
+            store<i32>(b16, i32x4.extract_lane(h0, 3), 96);
+            store<i32>(b16, i32x4.extract_lane(h1, 0), 128);
+            store<i32>(b16, i32x4.extract_lane(h1, 1), 160);
+            store<i32>(b16, i32x4.extract_lane(h1, 2), 192);
+            store<i32>(b16, i32x4.extract_lane(h1, 3), 224);
+          } else {
+            v128.store(q16p + (g << 5), h0);
+            v128.store(q16p + (g << 5), h1, 16);
+            v128.store(qp + (g << 4), q);
+          }
           const sv = i32x4.add(i32x4.add(i0, i1), i32x4.add(i2, i3));
           const sum =
             i32x4.extract_lane(sv, 0) +

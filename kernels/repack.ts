@@ -63,3 +63,96 @@ export function repack_g4(w: usize, nb: i32, bs: i32, r0: i32, r1: i32): void {
     }
   }
 }
+
+// biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
+class T8 {
+  /** Column c of the 8×8 u16 matrix with rows r0..r7 is lane c of the result c (c = 0..7). */
+  @inline static transpose(
+    r0: v128,
+    r1: v128,
+    r2: v128,
+    r3: v128,
+    r4: v128,
+    r5: v128,
+    r6: v128,
+    r7: v128,
+    dst: usize,
+  ): void {
+    // 16-bit interleave, then 32-bit, then 64-bit
+    const a0 = i8x16.shuffle(r0, r1, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const a1 = i8x16.shuffle(r0, r1, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    const a2 = i8x16.shuffle(r2, r3, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const a3 = i8x16.shuffle(r2, r3, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    const a4 = i8x16.shuffle(r4, r5, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const a5 = i8x16.shuffle(r4, r5, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    const a6 = i8x16.shuffle(r6, r7, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const a7 = i8x16.shuffle(r6, r7, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    const b0 = i32x4.shuffle(a0, a2, 0, 4, 1, 5);
+    const b1 = i32x4.shuffle(a0, a2, 2, 6, 3, 7);
+    const b2 = i32x4.shuffle(a1, a3, 0, 4, 1, 5);
+    const b3 = i32x4.shuffle(a1, a3, 2, 6, 3, 7);
+    const b4 = i32x4.shuffle(a4, a6, 0, 4, 1, 5);
+    const b5 = i32x4.shuffle(a4, a6, 2, 6, 3, 7);
+    const b6 = i32x4.shuffle(a5, a7, 0, 4, 1, 5);
+    const b7 = i32x4.shuffle(a5, a7, 2, 6, 3, 7);
+    // columns 2v (low nibbles) and 2v + 1 (high nibbles) make output vector v
+    T8.put(dst, i64x2.shuffle(b0, b4, 0, 2), i64x2.shuffle(b0, b4, 1, 3));
+    T8.put(dst + 16, i64x2.shuffle(b1, b5, 0, 2), i64x2.shuffle(b1, b5, 1, 3));
+    T8.put(dst + 32, i64x2.shuffle(b2, b6, 0, 2), i64x2.shuffle(b2, b6, 1, 3));
+    T8.put(dst + 48, i64x2.shuffle(b3, b7, 0, 2), i64x2.shuffle(b3, b7, 1, 3));
+  }
+
+  /** lo | hi << 4 per byte (both 0..15). */
+  @inline static put(p: usize, lo: v128, hi: v128): void {
+    v128.store(p, v128.or(lo, i16x8.shl(hi, 4)));
+  }
+}
+
+/**
+ * GGUF Q4_K super-blocks → the 'q4k-t' layout (kernels/quant_q4_k.ts), in place, for rows
+ * [r0, r1) of nsb super-blocks each: d, dmin and the scales stay; qs is transposed so that byte p
+ * of vector v holds elements 4v + (p & 1) (low nibble) and 4v + 2 + (p & 1) (high nibble) of
+ * sub-block p >> 1. As u16 units (2 elements) of the 8 sub-blocks, that is an 8 × 16 transpose:
+ * nibbles are spread to bytes, two 8 × 8 u16 transposes, then packed again.
+ */
+export function repack_q4k(w: usize, nsb: i32, r0: i32, r1: i32): void {
+  const m4 = i8x16.splat(15);
+  const start = w + <usize>r0 * <usize>nsb * 144;
+  const end = w + <usize>r1 * <usize>nsb * 144;
+  for (let p = start; p < end; p += 144) {
+    const qs = p + 16;
+    // sub-block 2c: low nibbles of qs[32c .. 32c + 32); 2c + 1: high nibbles
+    const n0 = v128.load(qs);
+    const n1 = v128.load(qs, 16);
+    const n2 = v128.load(qs, 32);
+    const n3 = v128.load(qs, 48);
+    const n4 = v128.load(qs, 64);
+    const n5 = v128.load(qs, 80);
+    const n6 = v128.load(qs, 96);
+    const n7 = v128.load(qs, 112);
+    // elements 0..15 of sub-blocks 0..7 (u16 units 0..7): vectors 0..3 of the output
+    T8.transpose(
+      v128.and(n0, m4),
+      v128.and(i16x8.shr_u(n0, 4), m4),
+      v128.and(n2, m4),
+      v128.and(i16x8.shr_u(n2, 4), m4),
+      v128.and(n4, m4),
+      v128.and(i16x8.shr_u(n4, 4), m4),
+      v128.and(n6, m4),
+      v128.and(i16x8.shr_u(n6, 4), m4),
+      qs,
+    );
+    // elements 16..31 (units 8..15): vectors 4..7
+    T8.transpose(
+      v128.and(n1, m4),
+      v128.and(i16x8.shr_u(n1, 4), m4),
+      v128.and(n3, m4),
+      v128.and(i16x8.shr_u(n3, 4), m4),
+      v128.and(n5, m4),
+      v128.and(i16x8.shr_u(n5, 4), m4),
+      v128.and(n7, m4),
+      v128.and(i16x8.shr_u(n7, 4), m4),
+      qs + 64,
+    );
+  }
+}

@@ -17,7 +17,7 @@ import {
   quantLinearTypes,
   quantWeightBytes,
 } from './quantized.js';
-import { LAYOUT_G4, LAYOUT_GGUF, unpackRowG4 } from './repack.js';
+import { LAYOUT_G4, LAYOUT_GGUF, LAYOUT_Q4KT, unpackRow } from './repack.js';
 import { rope } from './rope.js';
 import { WasmTrainOps } from './train-ops.js';
 
@@ -47,7 +47,7 @@ const ARGS: number[][] = Array.from({ length: 17 }, (_, n) => new Array<number>(
 const MATVEC_MAX_M = 4;
 
 /** Quantized weight layouts the embedding gather reads rows of. */
-const ROW_LAYOUTS: ReadonlySet<string> = new Set([LAYOUT_GGUF, LAYOUT_G4]);
+const ROW_LAYOUTS: ReadonlySet<string> = new Set([LAYOUT_GGUF, LAYOUT_G4, LAYOUT_Q4KT]);
 
 function plainType(t: GgmlType): BType | -1 {
   return t === GgmlType.F32
@@ -341,14 +341,15 @@ export class WasmBackend extends WasmTrainOps implements Backend {
         throw new UsageError(`embedding: token id ${id} outside [0, ${table.rows})`, { field: 'ids' });
       }
     }
-    const g4 = (table as WasmWeight).layout === LAYOUT_G4;
-    if (g4 && this.rowScratch.length < rb!) this.rowScratch = new Uint8Array(rb!);
+    const layout = (table as WasmWeight).layout ?? LAYOUT_GGUF;
+    const repacked = bt === -1 && layout !== LAYOUT_GGUF;
+    if (repacked && this.rowScratch.length < rb!) this.rowScratch = new Uint8Array(rb!);
     const f = this.ctx.f32();
     for (let i = 0; i < count; i++) {
       const id = ids[i]!;
-      if (g4) {
-        // A g4 row (src/backend/wasm/repack.ts) goes back to GGUF's block order first.
-        unpackRowG4(table.type, this.ctx.u8(), tb.ptr + id * rb!, dim, this.rowScratch, 0);
+      if (repacked) {
+        // A repacked row (src/backend/wasm/repack.ts) goes back to GGUF's block order first.
+        unpackRow(layout, table.type, this.ctx.u8(), tb.ptr + id * rb!, dim, this.rowScratch, 0);
         dequantizeRow(table.type, this.rowScratch, 0, f, (op >>> 2) + i * dim, dim);
       } else if (bt === BType.F32) {
         const s = (tb.ptr >>> 2) + id * dim;

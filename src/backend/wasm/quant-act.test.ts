@@ -75,45 +75,49 @@ for (const build of quantBuilds()) {
       for (const p of [xp, q8, q16, d, s]) ctx.free(p);
     });
 
-    test('Q8_K planes equal quantizeActivationRow(Q8_K)', () => {
-      const m = 3;
-      const K = 768;
-      const nsb = K / 256;
-      const x = rows(m, K, 11);
-      const xp = ctx.alloc(x.byteLength);
-      const q8 = ctx.alloc(m * K);
-      const q16 = ctx.alloc(m * K * 2);
-      const d = ctx.alloc(m * nsb * 4);
-      const b16 = ctx.alloc(m * (K / 16) * 2);
-      const b32 = ctx.alloc(m * (K / 32) * 2);
-      ctx.f32().set(x, xp / 4);
-      ctx.parallel('quant_act_q8_k', [xp, K, q8, q16, d, b16, b32], m, 1);
-      const ref = new Uint8Array(rowBytes(GgmlType.Q8_K, K)!);
-      const dv = new DataView(ref.buffer);
-      const i8 = new Int8Array(ctx.u8().buffer);
-      const i16 = new Int16Array(ctx.u8().buffer);
-      for (let t = 0; t < m; t++) {
-        quantizeActivationRow(GgmlType.Q8_K, x, t * K, ref, 0, K);
-        for (let sb = 0; sb < nsb; sb++) {
-          const o = sb * 292;
-          assert.equal(ctx.f32()[(d >> 2) + t * nsb + sb], dv.getFloat32(o, true), `d[${t}][${sb}]`);
-          for (let j = 0; j < 256; j++) {
-            const want = dv.getInt8(o + 4 + j);
-            const k = t * K + sb * 256 + j;
-            assert.equal(i8[q8 + k], want, `q8[${t}][${sb * 256 + j}]`);
-            assert.equal(i16[(q16 >> 1) + k], want, `q16[${t}][${sb * 256 + j}]`);
-          }
-          for (let j = 0; j < 16; j++) {
-            const want = dv.getInt16(o + 260 + 2 * j, true);
-            assert.equal(i16[(b16 >> 1) + t * (K / 16) + sb * 16 + j], want, `bsums[${t}][${sb}][${j}]`);
-          }
-          for (let j = 0; j < 8; j++) {
-            const want = dv.getInt16(o + 260 + 4 * j, true) + dv.getInt16(o + 262 + 4 * j, true);
-            assert.equal(i16[(b32 >> 1) + t * (K / 32) + sb * 8 + j], want, `bsum32[${t}][${sb}][${j}]`);
+    for (const perm of [0, 1]) {
+      test(`Q8_K planes equal quantizeActivationRow(Q8_K)${perm ? ', in the q4k-t order' : ''}`, () => {
+        const m = 3;
+        const K = 768;
+        const nsb = K / 256;
+        const x = rows(m, K, 11);
+        const xp = ctx.alloc(x.byteLength);
+        const q8 = ctx.alloc(m * K);
+        const q16 = ctx.alloc(m * K * 2);
+        const d = ctx.alloc(m * nsb * 4);
+        const b16 = ctx.alloc(m * (K / 16) * 2);
+        const b32 = ctx.alloc(m * (K / 32) * 2);
+        ctx.f32().set(x, xp / 4);
+        ctx.parallel('quant_act_q8_k', [xp, K, q8, q16, d, b16, b32, perm], m, 1);
+        const ref = new Uint8Array(rowBytes(GgmlType.Q8_K, K)!);
+        const dv = new DataView(ref.buffer);
+        const i8 = new Int8Array(ctx.u8().buffer);
+        const i16 = new Int16Array(ctx.u8().buffer);
+        for (let t = 0; t < m; t++) {
+          quantizeActivationRow(GgmlType.Q8_K, x, t * K, ref, 0, K);
+          for (let sb = 0; sb < nsb; sb++) {
+            const o = sb * 292;
+            assert.equal(ctx.f32()[(d >> 2) + t * nsb + sb], dv.getFloat32(o, true), `d[${t}][${sb}]`);
+            for (let j = 0; j < 256; j++) {
+              const want = dv.getInt8(o + 4 + j);
+              // perm: value j sits at position 16k + p with j = 32(p >> 1) + 2k + (p & 1)
+              const at = perm ? 16 * ((j & 31) >> 1) + 2 * (j >> 5) + (j & 1) : j;
+              const k = t * K + sb * 256 + at;
+              assert.equal(i8[q8 + k], want, `q8[${t}][${sb * 256 + j}]`);
+              assert.equal(i16[(q16 >> 1) + k], want, `q16[${t}][${sb * 256 + j}]`);
+            }
+            for (let j = 0; j < 16; j++) {
+              const want = dv.getInt16(o + 260 + 2 * j, true);
+              assert.equal(i16[(b16 >> 1) + t * (K / 16) + sb * 16 + j], want, `bsums[${t}][${sb}][${j}]`);
+            }
+            for (let j = 0; j < 8; j++) {
+              const want = dv.getInt16(o + 260 + 4 * j, true) + dv.getInt16(o + 262 + 4 * j, true);
+              assert.equal(i16[(b32 >> 1) + t * (K / 32) + sb * 8 + j], want, `bsum32[${t}][${sb}][${j}]`);
+            }
           }
         }
-      }
-      for (const p of [xp, q8, q16, d, b16, b32]) ctx.free(p);
-    });
+        for (const p of [xp, q8, q16, d, b16, b32]) ctx.free(p);
+      });
+    }
   });
 }

@@ -1,11 +1,11 @@
-// The g4 layout: the WASM repack kernel against the plain packG4, and unpackRowG4 as its inverse,
-// on rows with and without a tail of GGUF blocks.
+// The load-time layouts: the WASM repack kernels against their plain references (packG4,
+// packQ4KT), and unpackRow as their inverse; g4 on rows with and without a tail of GGUF blocks.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
 import type { WasmContextImpl } from './context.js';
 import { quantBuilds, quantTestContext, rng } from './quant-testing-node.js';
-import { packG4, unpackRowG4 } from './repack.js';
+import { LAYOUT_Q4KT, packG4, packQ4KT, unpackRow, unpackRowG4 } from './repack.js';
 
 for (const build of quantBuilds()) {
   describe(`g4 repacking (${build}, 2 threads)`, () => {
@@ -42,6 +42,38 @@ for (const build of quantBuilds()) {
           ctx.free(p);
         });
       }
+    }
+
+    for (const nsb of [1, 2, 5]) {
+      test(`Q4_K: q4k-t, ${nsb} super-blocks per row`, () => {
+        const cols = nsb * 256;
+        const rows = 5;
+        const rb = nsb * 144;
+        const r = rng(nsb * 17 + 3);
+        const file = new Uint8Array(rows * rb);
+        for (let i = 0; i < file.length; i++) file[i] = Math.floor(r() * 256);
+        const want = file.slice();
+        packQ4KT(want, 0, rows, cols);
+        const p = ctx.alloc(file.length);
+        ctx.u8().set(file, p);
+        ctx.parallel('repack_q4k', [p, nsb], rows, 2);
+        assert.deepEqual(ctx.u8().slice(p, p + file.length), want);
+        const back = new Uint8Array(rb);
+        for (let i = 0; i < rows; i++) {
+          unpackRow(LAYOUT_Q4KT, GgmlType.Q4_K, want, i * rb, cols, back, 0);
+          assert.deepEqual(back, file.subarray(i * rb, (i + 1) * rb));
+        }
+        for (let s = 0; s < rows * nsb; s++) {
+          const o = s * 144;
+          // d, dmin and the scales stay; the first quant byte is now elements 0 of sub-blocks
+          // 0 (low nibble, GGUF: low nibble of qs[0]) and 2 of sub-block 0 (GGUF: qs[2])
+          assert.deepEqual(want.subarray(o, o + 16), file.subarray(o, o + 16));
+          assert.equal(want[o + 16], (file[o + 16]! & 15) | ((file[o + 18]! & 15) << 4));
+          // byte 3 of vector 1: sub-block 1 (GGUF high nibbles of qs[0..32)), elements 5 and 7
+          assert.equal(want[o + 16 + 16 + 3], (file[o + 16 + 5]! >> 4) | (file[o + 16 + 7]! & 0xf0));
+        }
+        ctx.free(p);
+      });
     }
   });
 }

@@ -7,18 +7,26 @@
 // group keep GGUF's block layout. The decode kernels then widen 4 scales with one sign-extending
 // load instead of 4 lane inserts (kernels/quant_q4_0.ts, kernels/quant_q8_0.ts).
 //
-// Upload converts rows in place with the WASM kernel repack_g4 (kernels/repack.ts; packG4 here is
-// its plain reference); unpackRowG4 converts one row back for readers of single rows such as the
-// embedding gather.
+// 'q4k-t' (Q4_K): each 144-byte super-block keeps d, dmin and the 12 scale bytes; its 128 bytes of
+// quants are transposed so that byte p of 16-byte vector v holds, in its low nibble, element
+// 4v + (p & 1) of sub-block p >> 1 and, in its high nibble, element 4v + 2 + (p & 1). One relaxed
+// dot of a vector then leaves each sub-block's products in its own 16-bit lane
+// (kernels/quant_q4_k.ts).
+//
+// Upload converts rows in place with the WASM kernels repack_g4 and repack_q4k (kernels/repack.ts;
+// packG4 and packQ4KT here are their plain references); unpackRow converts one row back for
+// readers of single rows such as the embedding gather.
 import { GgmlType, typeTraits } from '../../tensor/dtype.js';
 
 /** Layout names stored in WasmWeight.layout. */
 export const LAYOUT_GGUF = 'gguf';
 export const LAYOUT_G4 = 'g4';
+export const LAYOUT_Q4KT = 'q4k-t';
 
 /** The layout the WASM kernels use for a quantized type. */
 export function kernelLayout(type: GgmlType): string {
-  return type === GgmlType.Q8_0 || type === GgmlType.Q4_0 ? LAYOUT_G4 : LAYOUT_GGUF;
+  if (type === GgmlType.Q8_0 || type === GgmlType.Q4_0) return LAYOUT_G4;
+  return type === GgmlType.Q4_K ? LAYOUT_Q4KT : LAYOUT_GGUF;
 }
 
 /**
@@ -73,4 +81,73 @@ export function unpackRowG4(
     }
   }
   for (let b = groups * 4 * typeSize; b < nb * typeSize; b++) dst[dstAt + b] = src[at + b]!;
+}
+
+/** Byte of the 'q4k-t' quants (offset in qs) holding element e (0..31) of sub-block j (0..7). */
+const q4ktByte = (j: number, e: number): number => 16 * (e >> 2) + 2 * j + (e & 1);
+/** Shift of that element's nibble in its byte: 0 (low) or 4 (high). */
+const q4ktShift = (e: number): number => ((e >> 1) & 1) * 4;
+
+/**
+ * Rewrites `rows` Q4_K rows of `cols` values at byte offset `at` of `u8` from GGUF's block layout
+ * to 'q4k-t', in place. The reference of kernels/repack.ts (repack_q4k).
+ */
+export function packQ4KT(u8: Uint8Array, at: number, rows: number, cols: number): void {
+  const tmp = new Uint8Array(128);
+  const nsb = (rows * cols) / 256;
+  for (let s = 0; s < nsb; s++) {
+    const qs = at + s * 144 + 16;
+    tmp.set(u8.subarray(qs, qs + 128));
+    u8.fill(0, qs, qs + 128);
+    for (let j = 0; j < 8; j++) {
+      for (let e = 0; e < 32; e++) {
+        const b = tmp[32 * (j >> 1) + e]!;
+        const v = j & 1 ? b >> 4 : b & 15;
+        const d = qs + q4ktByte(j, e);
+        u8[d] = u8[d]! | (v << q4ktShift(e));
+      }
+    }
+  }
+}
+
+/**
+ * Copies one 'q4k-t' row (`cols` values at byte offset `at` of `src`) into `dst` at `dstAt` in
+ * GGUF's block layout. Allocates nothing.
+ */
+export function unpackRowQ4KT(
+  src: Uint8Array,
+  at: number,
+  cols: number,
+  dst: Uint8Array,
+  dstAt: number,
+): void {
+  for (let s = 0; s < cols / 256; s++) {
+    const p = at + s * 144;
+    const o = dstAt + s * 144;
+    for (let b = 0; b < 16; b++) dst[o + b] = src[p + b]!;
+    for (let i = 0; i < 128; i++) {
+      // GGUF byte i: element i & 31 of sub-blocks 2(i >> 5) (low nibble) and 2(i >> 5) + 1 (high)
+      const e = i & 31;
+      const j = 2 * (i >> 5);
+      const sh = q4ktShift(e);
+      const l = (src[p + 16 + q4ktByte(j, e)]! >> sh) & 15;
+      const h = (src[p + 16 + q4ktByte(j + 1, e)]! >> sh) & 15;
+      dst[o + 16 + i] = l | (h << 4);
+    }
+  }
+}
+
+/** Copies one row of a weight in `layout` into `dst` in GGUF's block layout (see unpackRowG4). */
+export function unpackRow(
+  layout: string,
+  type: GgmlType,
+  src: Uint8Array,
+  at: number,
+  cols: number,
+  dst: Uint8Array,
+  dstAt: number,
+): void {
+  if (layout === LAYOUT_G4) unpackRowG4(type, src, at, cols, dst, dstAt);
+  else if (layout === LAYOUT_Q4KT) unpackRowQ4KT(src, at, cols, dst, dstAt);
+  else throw new Error(`unpackRow: layout ${layout} is GGUF's or unknown`);
 }
