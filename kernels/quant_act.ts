@@ -10,7 +10,8 @@
 //       Q8_K: f32 [m][K/256], the super-block scale
 //   Q8_0: s  i32 [m][K/32]  −8·Σ q over the block (the Q4_0 offset term)
 //   Q8_K: bs16 i16 [m][K/16] sums of 16 quants (ggml's bsums); bs32 i16 [m][K/32] sums of 32
-//   (Q8_K for Q4_K weights: q8 and q16 in the permuted order of quant_act_q8_k's perm)
+//   (for Q4_0 and Q4_K weights q8 and q16 are written in the order of their kernels' layouts: see
+//   the perm argument of quant_act_q8_0 and quant_act_q8_k)
 // Kernels are parallel over rows t in [r0, r1).
 
 import { qroundF16 } from './quant_util';
@@ -44,7 +45,12 @@ class QA {
   }
 }
 
-/** x [m][K] f32 → Q8_0 planes (see the file header). K % 32 == 0. */
+/**
+ * x [m][K] f32 → Q8_0 planes (see the file header). K % 32 == 0. perm = 1 writes the q8 and q16
+ * planes of every full group of 4 blocks in the order of the Q4_0 kernel's 'g4t' weight layout
+ * (kernels/quant_q4_0.ts): the group's vector k, position p holds value 32·(p >> 2) + 4k + (p & 3)
+ * of the group; the last K/32 mod 4 blocks stay in order.
+ */
 export function quant_act_q8_0(
   x: usize,
   K: i32,
@@ -52,10 +58,12 @@ export function quant_act_q8_0(
   q16: usize,
   d: usize,
   s: usize,
+  perm: i32,
   r0: i32,
   r1: i32,
 ): void {
   const nb = K >> 5;
+  const nperm = perm ? nb & ~3 : 0;
   for (let t = r0; t < r1; t++) {
     let xp = x + <usize>t * <usize>K * 4;
     let qp = q8 + <usize>t * <usize>K;
@@ -88,12 +96,38 @@ export function quant_act_q8_0(
       const h1 = i16x8.narrow_i32x4_s(i2, i3);
       const h2 = i16x8.narrow_i32x4_s(i4, i5);
       const h3 = i16x8.narrow_i32x4_s(i6, i7);
-      v128.store(q16p, h0);
-      v128.store(q16p, h1, 16);
-      v128.store(q16p, h2, 32);
-      v128.store(q16p, h3, 48);
-      v128.store(qp, i8x16.narrow_i16x8_s(h0, h1));
-      v128.store(qp, i8x16.narrow_i16x8_s(h2, h3), 16);
+      const n0 = i8x16.narrow_i16x8_s(h0, h1);
+      const n1 = i8x16.narrow_i16x8_s(h2, h3);
+      if (b < nperm) {
+        // values 4k .. 4k + 3 of block bi of its group of 4 to bytes 4·bi .. 4·bi + 3 of the
+        // group's vector k (q8: 16 bytes per vector; q16: 32)
+        const bi = <usize>(b & 3);
+        const g8 = qp - (bi << 5) + (bi << 2);
+        store<i32>(g8, i32x4.extract_lane(n0, 0));
+        store<i32>(g8, i32x4.extract_lane(n0, 1), 16);
+        store<i32>(g8, i32x4.extract_lane(n0, 2), 32);
+        store<i32>(g8, i32x4.extract_lane(n0, 3), 48);
+        store<i32>(g8, i32x4.extract_lane(n1, 0), 64);
+        store<i32>(g8, i32x4.extract_lane(n1, 1), 80);
+        store<i32>(g8, i32x4.extract_lane(n1, 2), 96);
+        store<i32>(g8, i32x4.extract_lane(n1, 3), 112);
+        const g16 = q16p - (bi << 6) + (bi << 3);
+        store<i64>(g16, i64x2.extract_lane(h0, 0));
+        store<i64>(g16, i64x2.extract_lane(h0, 1), 32);
+        store<i64>(g16, i64x2.extract_lane(h1, 0), 64);
+        store<i64>(g16, i64x2.extract_lane(h1, 1), 96);
+        store<i64>(g16, i64x2.extract_lane(h2, 0), 128);
+        store<i64>(g16, i64x2.extract_lane(h2, 1), 160);
+        store<i64>(g16, i64x2.extract_lane(h3, 0), 192);
+        store<i64>(g16, i64x2.extract_lane(h3, 1), 224);
+      } else {
+        v128.store(q16p, h0);
+        v128.store(q16p, h1, 16);
+        v128.store(q16p, h2, 32);
+        v128.store(q16p, h3, 48);
+        v128.store(qp, n0);
+        v128.store(qp, n1, 16);
+      }
       const sv = i32x4.add(
         i32x4.add(i32x4.extadd_pairwise_i16x8_s(h0), i32x4.extadd_pairwise_i16x8_s(h1)),
         i32x4.add(i32x4.extadd_pairwise_i16x8_s(h2), i32x4.extadd_pairwise_i16x8_s(h3)),

@@ -156,3 +156,58 @@ export function repack_q4k(w: usize, nsb: i32, r0: i32, r1: i32): void {
     );
   }
 }
+
+// biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
+class T4 {
+  /** Stores the transposed 4 × 4 i32 matrices (lo rows, hi rows) as 2 nibble-packed vectors. */
+  @inline static put(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+    const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+    const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+    const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+    const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+    // columns 0..3: column 2v in the low nibbles and 2v + 1 in the high nibbles of vector v
+    T8.put(dst, i64x2.shuffle(t0, t2, 0, 2), i64x2.shuffle(t0, t2, 1, 3));
+    T8.put(dst + 16, i64x2.shuffle(t1, t3, 0, 2), i64x2.shuffle(t1, t3, 1, 3));
+  }
+}
+
+/**
+ * GGUF Q4_0 blocks → the 'g4t' layout (kernels/quant_q4_0.ts), in place, for rows [r0, r1) of nb
+ * blocks: each full group of 4 blocks becomes its 4 f16 scales (8 bytes) and 64 bytes of quants
+ * where byte 4b + j of vector v holds values 8v + j (low nibble) and 8v + 4 + j (high nibble) of
+ * block b; the last nb % 4 blocks of a row stay GGUF blocks. In 4-value chunks that is a 4 × 8
+ * transpose (two 4 × 4 i32 transposes of the unpacked nibbles). Every value of a group is loaded
+ * before any store.
+ */
+export function repack_g4t(w: usize, nb: i32, r0: i32, r1: i32): void {
+  const m4 = i8x16.splat(15);
+  const rb = <usize>nb * 18;
+  const groups = <usize>(nb >> 2);
+  for (let r = r0; r < r1; r++) {
+    let p = w + <usize>r * rb;
+    const end = p + groups * 72;
+    for (; p < end; p += 72) {
+      const d0 = load<u16>(p);
+      const d1 = load<u16>(p, 18);
+      const d2 = load<u16>(p, 36);
+      const d3 = load<u16>(p, 54);
+      const q0 = v128.load(p, 2);
+      const q1 = v128.load(p, 20);
+      const q2 = v128.load(p, 38);
+      const q3 = v128.load(p, 56);
+      store<u16>(p, d0);
+      store<u16>(p, d1, 2);
+      store<u16>(p, d2, 4);
+      store<u16>(p, d3, 6);
+      // values 0..15 of each block (chunks 0..3): vectors 0, 1; values 16..31: vectors 2, 3
+      T4.put(p + 8, v128.and(q0, m4), v128.and(q1, m4), v128.and(q2, m4), v128.and(q3, m4));
+      T4.put(
+        p + 40,
+        v128.and(i16x8.shr_u(q0, 4), m4),
+        v128.and(i16x8.shr_u(q1, 4), m4),
+        v128.and(i16x8.shr_u(q2, 4), m4),
+        v128.and(i16x8.shr_u(q3, 4), m4),
+      );
+    }
+  }
+}

@@ -37,43 +37,49 @@ for (const build of quantBuilds()) {
     });
     after(() => ctx.dispose());
 
-    test('Q8_0 planes equal quantizeActivationRow(Q8_0)', () => {
-      const m = 5;
-      const K = 320;
-      const nb = K / 32;
-      const x = rows(m, K, 7);
-      const xp = ctx.alloc(x.byteLength);
-      const q8 = ctx.alloc(m * K);
-      const q16 = ctx.alloc(m * K * 2);
-      const d = ctx.alloc(m * nb * 4);
-      const s = ctx.alloc(m * nb * 4);
-      ctx.f32().set(x, xp / 4);
-      ctx.parallel('quant_act_q8_0', [xp, K, q8, q16, d, s], m, 2);
-      const ref = new Uint8Array(rowBytes(GgmlType.Q8_0, K)!);
-      const i8 = new Int8Array(ctx.u8().buffer);
-      const i16 = new Int16Array(ctx.u8().buffer);
-      for (let t = 0; t < m; t++) {
-        quantizeActivationRow(GgmlType.Q8_0, x, t * K, ref, 0, K);
-        for (let b = 0; b < nb; b++) {
-          const o = b * 34;
-          assert.equal(
-            ctx.f32()[(d >> 2) + t * nb + b],
-            f16ToF32(ref[o]! | (ref[o + 1]! << 8)),
-            `d[${t}][${b}]`,
-          );
-          let sum = 0;
-          for (let j = 0; j < 32; j++) {
-            const want = (ref[o + 2 + j]! << 24) >> 24;
-            const k = t * K + b * 32 + j;
-            assert.equal(i8[q8 + k], want, `q8[${t}][${b * 32 + j}]`);
-            assert.equal(i16[(q16 >> 1) + k], want, `q16[${t}][${b * 32 + j}]`);
-            sum += want;
+    for (const perm of [0, 1]) {
+      test(`Q8_0 planes equal quantizeActivationRow(Q8_0)${perm ? ', in the g4t order' : ''}`, () => {
+        const m = 5;
+        const K = 320;
+        const nb = K / 32;
+        const x = rows(m, K, 7);
+        const xp = ctx.alloc(x.byteLength);
+        const q8 = ctx.alloc(m * K);
+        const q16 = ctx.alloc(m * K * 2);
+        const d = ctx.alloc(m * nb * 4);
+        const s = ctx.alloc(m * nb * 4);
+        ctx.f32().set(x, xp / 4);
+        ctx.parallel('quant_act_q8_0', [xp, K, q8, q16, d, s, perm], m, 2);
+        const ref = new Uint8Array(rowBytes(GgmlType.Q8_0, K)!);
+        const i8 = new Int8Array(ctx.u8().buffer);
+        const i16 = new Int16Array(ctx.u8().buffer);
+        for (let t = 0; t < m; t++) {
+          quantizeActivationRow(GgmlType.Q8_0, x, t * K, ref, 0, K);
+          for (let b = 0; b < nb; b++) {
+            const o = b * 34;
+            assert.equal(
+              ctx.f32()[(d >> 2) + t * nb + b],
+              f16ToF32(ref[o]! | (ref[o + 1]! << 8)),
+              `d[${t}][${b}]`,
+            );
+            let sum = 0;
+            for (let j = 0; j < 32; j++) {
+              const want = (ref[o + 2 + j]! << 24) >> 24;
+              // perm (full groups of 4 blocks): value j of block b at 16k + p of its group with
+              // j = 4k + (p & 3), b % 4 = p >> 2
+              const g = b < (nb & ~3);
+              const at = perm && g ? (b & ~3) * 32 + 16 * (j >> 2) + 4 * (b & 3) + (j & 3) : b * 32 + j;
+              const k = t * K + at;
+              assert.equal(i8[q8 + k], want, `q8[${t}][${b * 32 + j}]`);
+              assert.equal(i16[(q16 >> 1) + k], want, `q16[${t}][${b * 32 + j}]`);
+              sum += want;
+            }
+            assert.equal(ctx.i32()[(s >> 2) + t * nb + b], (-8 * sum) | 0, `s[${t}][${b}]`);
           }
-          assert.equal(ctx.i32()[(s >> 2) + t * nb + b], (-8 * sum) | 0, `s[${t}][${b}]`);
         }
-      }
-      for (const p of [xp, q8, q16, d, s]) ctx.free(p);
-    });
+        for (const p of [xp, q8, q16, d, s]) ctx.free(p);
+      });
+    }
 
     for (const perm of [0, 1]) {
       test(`Q8_K planes equal quantizeActivationRow(Q8_K)${perm ? ', in the q4k-t order' : ''}`, () => {

@@ -4,8 +4,9 @@
 // value-exact with quantize_row_q8_0_ref / quantize_row_q8_K_ref), then every output is an exact
 // integer block dot product scaled as ggml's generic vec_dot does (kernels/quant_<type>.ts).
 //
-// Weight layout: rows keep their offset and size; Q8_0 and Q4_0 rows are reordered into the g4
-// layout at upload (src/backend/wasm/repack.ts: 4 block scales together), Q4_K rows into q4k-t
+// Weight layout: rows keep their offset and size; Q8_0 rows are reordered into the g4 layout at
+// upload (src/backend/wasm/repack.ts: 4 block scales together), Q4_0 rows into g4t (g4 with each
+// group's quants transposed: a vector holds 8 values of each of its 4 blocks), Q4_K rows into q4k-t
 // (quants transposed so each vector holds 4 values of every sub-block; the activation planes are
 // then written in the same order), Q5_K and Q6_K keep the GGUF block layout. Readers of single
 // rows (the embedding gather) convert a row back with unpackRow. After upload every weight goes through prepareQuantWeight (checks, repacking).
@@ -19,7 +20,7 @@ import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js'
 import type { Buf } from '../backend.js';
 import { checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
 import type { WasmContext } from './context.js';
-import { kernelLayout, LAYOUT_G4, LAYOUT_Q4KT } from './repack.js';
+import { kernelLayout, LAYOUT_G4, LAYOUT_G4T, LAYOUT_Q4KT } from './repack.js';
 
 interface QuantKernel {
   /** The linear kernel export. */
@@ -58,8 +59,8 @@ const F16_SCALES: ReadonlyMap<GgmlType, readonly number[]> = new Map([
  * block layout. The f16 block scales (Q8_0/Q4_0 d, Q4_K/Q5_K d and dmin, Q6_K d) must be finite,
  * because the kernels widen them with conversions exact for finite values only (an inf or NaN
  * scale means a corrupt file; ggml would output inf/NaN): FormatError (field 'data') naming the
- * row and block, before anything is changed. Then Q8_0/Q4_0 rows are repacked into g4 in place
- * (on the pool; memory speed), Q4_K rows into q4k-t.
+ * row and block, before anything is changed. Then rows are repacked in place (on the pool; memory
+ * speed): Q8_0 into g4, Q4_0 into g4t, Q4_K into q4k-t.
  */
 export function prepareQuantWeight(ctx: WasmContext, w: WasmWeight): void {
   const offsets = F16_SCALES.get(w.type);
@@ -83,6 +84,7 @@ export function prepareQuantWeight(ctx: WasmContext, w: WasmWeight): void {
   const nb = w.cols / blockSize;
   const chunk = Math.max(1, Math.ceil(65536 / (nb * typeSize)));
   if (layout === LAYOUT_G4) ctx.parallel('repack_g4', [w.buf.ptr, nb, typeSize], w.rows, chunk);
+  else if (layout === LAYOUT_G4T) ctx.parallel('repack_g4t', [w.buf.ptr, nb], w.rows, chunk);
   else if (layout === LAYOUT_Q4KT) ctx.parallel('repack_q4k', [w.buf.ptr, nb], w.rows, chunk);
 }
 
@@ -107,7 +109,7 @@ function scratch(ctx: WasmContext, bytes: number): number {
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 
 /** Reusable argument arrays (no allocation per call): Q8_0-family and Q8_K-family signatures. */
-const actArgs0 = new Array<number>(6).fill(0);
+const actArgs0 = new Array<number>(7).fill(0);
 const actArgsK = new Array<number>(8).fill(0);
 const linArgs0 = new Array<number>(11).fill(0);
 const linArgsK = new Array<number>(12).fill(0);
@@ -183,9 +185,12 @@ export function quantLinear(
   act[3] = q16;
   act[4] = d;
   act[5] = a1;
-  if (!q80) {
+  // q8 / q16 in the order of the weight's layout (g4t, q4k-t) or as they come
+  const layout = kernelLayout(w.type);
+  if (q80) act[6] = layout === LAYOUT_G4T ? 1 : 0;
+  else {
     act[6] = a2;
-    act[7] = kernelLayout(w.type) === LAYOUT_Q4KT ? 1 : 0; // planes in the q4k-t order
+    act[7] = layout === LAYOUT_Q4KT ? 1 : 0;
   }
   ctx.parallel(q80 ? 'quant_act_q8_0' : 'quant_act_q8_k', act, m, Math.max(1, Math.ceil(m / (threads * 4))));
 

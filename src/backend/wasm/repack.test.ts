@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
 import type { WasmContextImpl } from './context.js';
 import { quantBuilds, quantTestContext, rng } from './quant-testing-node.js';
-import { LAYOUT_Q4KT, packG4, packQ4KT, unpackRow, unpackRowG4 } from './repack.js';
+import { LAYOUT_G4T, LAYOUT_Q4KT, packG4, packG4T, packQ4KT, unpackRow, unpackRowG4 } from './repack.js';
 
 for (const build of quantBuilds()) {
   describe(`g4 repacking (${build}, 2 threads)`, () => {
@@ -42,6 +42,41 @@ for (const build of quantBuilds()) {
           ctx.free(p);
         });
       }
+    }
+
+    for (const blocks of [1, 3, 4, 5, 8, 19]) {
+      test(`Q4_0: g4t, ${blocks} blocks per row`, () => {
+        const cols = blocks * 32;
+        const rows = 7;
+        const rb = blocks * 18;
+        const r = rng(blocks * 13 + 1);
+        const file = new Uint8Array(rows * rb);
+        for (let i = 0; i < file.length; i++) file[i] = Math.floor(r() * 256);
+        const want = file.slice();
+        packG4T(want, 0, rows, cols);
+        const p = ctx.alloc(file.length);
+        ctx.u8().set(file, p);
+        ctx.parallel('repack_g4t', [p, blocks], rows, 2);
+        assert.deepEqual(ctx.u8().slice(p, p + file.length), want);
+        const back = new Uint8Array(rb);
+        for (let i = 0; i < rows; i++) {
+          unpackRow(LAYOUT_G4T, GgmlType.Q4_0, want, i * rb, cols, back, 0);
+          assert.deepEqual(back, file.subarray(i * rb, (i + 1) * rb));
+        }
+        for (let i = 0; blocks >= 4 && i < rows; i++) {
+          const o = i * rb;
+          // the group's scales lead; vector 0 byte 5 = block 1 values 1 (low nibble: GGUF low
+          // nibble of qs[1]) and 5 (high: GGUF low nibble of qs[5]); vector 3 byte 14 = block 3
+          // values 26 and 30 (GGUF high nibbles of qs[10] and qs[14])
+          assert.equal(want[o + 2], file[o + 18]);
+          assert.equal(want[o + 8 + 5], (file[o + 18 + 2 + 1]! & 15) | ((file[o + 18 + 2 + 5]! & 15) << 4));
+          assert.equal(
+            want[o + 8 + 48 + 14],
+            (file[o + 54 + 2 + 10]! >> 4) | (file[o + 54 + 2 + 14]! & 0xf0),
+          );
+        }
+        ctx.free(p);
+      });
     }
 
     for (const nsb of [1, 2, 5]) {

@@ -7,14 +7,18 @@
 // group keep GGUF's block layout. The decode kernels then widen 4 scales with one sign-extending
 // load instead of 4 lane inserts (kernels/quant_q4_0.ts, kernels/quant_q8_0.ts).
 //
+// 'g4t' (Q4_0): g4 whose 4 × 16 quant bytes per group are transposed: byte 4b + j of vector v
+// holds values 8v + j (low nibble) and 8v + 4 + j (high nibble) of block b, so one relaxed dot of
+// a vector leaves each block's products in its own pair of 16-bit lanes (kernels/quant_q4_0.ts).
+//
 // 'q4k-t' (Q4_K): each 144-byte super-block keeps d, dmin and the 12 scale bytes; its 128 bytes of
 // quants are transposed so that byte p of 16-byte vector v holds, in its low nibble, element
 // 4v + (p & 1) of sub-block p >> 1 and, in its high nibble, element 4v + 2 + (p & 1). One relaxed
 // dot of a vector then leaves each sub-block's products in its own 16-bit lane
 // (kernels/quant_q4_k.ts).
 //
-// Upload converts rows in place with the WASM kernels repack_g4 and repack_q4k (kernels/repack.ts;
-// packG4 and packQ4KT here are their plain references); unpackRow converts one row back for
+// Upload converts rows in place with the WASM kernels repack_g4, repack_g4t and repack_q4k
+// (kernels/repack.ts; packG4, packG4T and packQ4KT here are their plain references); unpackRow converts one row back for
 // readers of single rows such as the embedding gather.
 import { GgmlType, typeTraits } from '../../tensor/dtype.js';
 
@@ -22,10 +26,12 @@ import { GgmlType, typeTraits } from '../../tensor/dtype.js';
 export const LAYOUT_GGUF = 'gguf';
 export const LAYOUT_G4 = 'g4';
 export const LAYOUT_Q4KT = 'q4k-t';
+export const LAYOUT_G4T = 'g4t';
 
 /** The layout the WASM kernels use for a quantized type. */
 export function kernelLayout(type: GgmlType): string {
-  if (type === GgmlType.Q8_0 || type === GgmlType.Q4_0) return LAYOUT_G4;
+  if (type === GgmlType.Q8_0) return LAYOUT_G4;
+  if (type === GgmlType.Q4_0) return LAYOUT_G4T;
   return type === GgmlType.Q4_K ? LAYOUT_Q4KT : LAYOUT_GGUF;
 }
 
@@ -81,6 +87,57 @@ export function unpackRowG4(
     }
   }
   for (let b = groups * 4 * typeSize; b < nb * typeSize; b++) dst[dstAt + b] = src[at + b]!;
+}
+
+/**
+ * Rewrites `rows` Q4_0 rows of `cols` values at byte offset `at` of `u8` from GGUF's block layout
+ * to 'g4t', in place. The reference of kernels/repack.ts (repack_g4t).
+ */
+export function packG4T(u8: Uint8Array, at: number, rows: number, cols: number): void {
+  packG4(GgmlType.Q4_0, u8, at, rows, cols);
+  const nb = cols / 32;
+  const tmp = new Uint8Array(64);
+  for (let r = 0; r < rows; r++) {
+    for (let g = 0; g < nb >>> 2; g++) {
+      const q = at + r * nb * 18 + g * 72 + 8;
+      tmp.set(u8.subarray(q, q + 64));
+      for (let b = 0; b < 4; b++) {
+        for (let i = 0; i < 32; i++) {
+          // GGUF value i of block b: low nibble of qs[i] (i < 16), high nibble of qs[i − 16]
+          const byte = tmp[16 * b + (i & 15)]!;
+          const v = i < 16 ? byte & 15 : byte >> 4;
+          const k = i >> 2; // activation vector: vector k >> 1, high nibble when k is odd
+          const d = q + 16 * (k >> 1) + 4 * b + (i & 3);
+          u8[d] = k & 1 ? (u8[d]! & 15) | (v << 4) : (u8[d]! & 0xf0) | v;
+        }
+      }
+    }
+  }
+}
+
+/** Copies one 'g4t' row into `dst` at `dstAt` in GGUF's block layout. Allocates nothing. */
+export function unpackRowG4T(
+  src: Uint8Array,
+  at: number,
+  cols: number,
+  dst: Uint8Array,
+  dstAt: number,
+): void {
+  unpackRowG4(GgmlType.Q4_0, src, at, cols, dst, dstAt);
+  const nb = cols / 32;
+  for (let g = 0; g < nb >>> 2; g++) {
+    const q = at + g * 72 + 8;
+    for (let b = 0; b < 4; b++) {
+      const o = dstAt + (4 * g + b) * 18 + 2;
+      for (let j = 0; j < 16; j++) {
+        const lo = j; // values j and j + 16 of block b
+        const hi = j + 16;
+        const vl = (src[q + 16 * (lo >> 3) + 4 * b + (lo & 3)]! >> (((lo >> 2) & 1) * 4)) & 15;
+        const vh = (src[q + 16 * (hi >> 3) + 4 * b + (hi & 3)]! >> (((hi >> 2) & 1) * 4)) & 15;
+        dst[o + j] = vl | (vh << 4);
+      }
+    }
+  }
 }
 
 /** Byte of the 'q4k-t' quants (offset in qs) holding element e (0..31) of sub-block j (0..7). */
@@ -148,6 +205,7 @@ export function unpackRow(
   dstAt: number,
 ): void {
   if (layout === LAYOUT_G4) unpackRowG4(type, src, at, cols, dst, dstAt);
+  else if (layout === LAYOUT_G4T) unpackRowG4T(src, at, cols, dst, dstAt);
   else if (layout === LAYOUT_Q4KT) unpackRowQ4KT(src, at, cols, dst, dstAt);
   else throw new Error(`unpackRow: layout ${layout} is GGUF's or unknown`);
 }
