@@ -128,3 +128,34 @@ export const PRESETS: Readonly<Record<string, Recipe>> = {
     valFraction: 0.05,
   },
 };
+
+/**
+ * The same recipe shape in the other architecture family (`llmts train --arch` with a preset of
+ * the other family): width, depth, heads, context and norm ε are kept. gpt2 → llama: RMSNorm,
+ * RoPE (θ 10000), SwiGLU with the feed-forward width 2/3 of GPT-2's (rounded up to a multiple of
+ * 8, so the MLP keeps its parameter count: three matrices instead of two), no biases, tied head
+ * (as GPT-2), one KV head per head. llama → gpt2: the feed-forward width 3/2 of the SwiGLU one
+ * (rounded to a multiple of 8), frozen zero biases (nanoGPT's bias=False), full multi-head
+ * attention.
+ */
+export function withArch(net: NetShape, arch: 'gpt2' | 'llama'): NetShape {
+  if (net.arch === arch) return net;
+  const { dim, nLayer, nHead, contextLength, normEps } = net;
+  if (arch === 'llama') {
+    const ffnDim = Math.ceil((2 * net.ffnDim) / 3 / 8) * 8;
+    return {
+      arch,
+      dim,
+      nLayer,
+      nHead,
+      nKvHead: nHead,
+      ffnDim,
+      contextLength,
+      ropeTheta: 10000,
+      normEps,
+      tiedEmbeddings: true,
+    };
+  }
+  const ffnDim = Math.max(8, Math.round((3 * net.ffnDim) / 2 / 8) * 8);
+  return { arch, dim, nLayer, nHead, ffnDim, contextLength, normEps, bias: false };
+}

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { createBackend } from '../../backend/create.js';
 import { UsageError } from '../../errors.js';
 import { ggufUnsupported } from '../../train/export.js';
+import { withArch } from '../../train/presets.js';
 import { checkRecipe } from '../../train/recipe-check.js';
 import { type RunOptions, recipeFor, TrainingRun } from '../../train/run-node.js';
 import type { CliCommand } from '../command.js';
@@ -64,13 +65,14 @@ async function action(f: TrainFlags): Promise<void> {
     if (f.data === undefined || f.data.length === 0)
       throw new UsageError('train needs --data FILE...', { field: '--data' });
     const { recipe: base, name } = recipeFor(f.preset, f.config);
-    if (f.arch !== undefined && f.arch !== base.net.arch) {
-      throw new UsageError(`--arch ${f.arch} does not match preset ${name} (${base.net.arch})`, {
+    if (f.arch !== undefined && f.arch !== 'gpt2' && f.arch !== 'llama')
+      throw new UsageError(`--arch must be gpt2 or llama, got ${JSON.stringify(f.arch)}`, {
         field: '--arch',
       });
-    }
     const recipe = {
       ...base,
+      // --arch of the other family: the same recipe in that architecture (presets.ts withArch)
+      net: f.arch === undefined ? base.net : withArch(base.net, f.arch),
       maxSteps: maxSteps ?? base.maxSteps,
       batchSize: int('--batch-size', f.batchSize, 1) ?? base.batchSize,
       blockSize: int('--block-size', f.blockSize, 2) ?? base.blockSize,
@@ -123,7 +125,7 @@ export const trainCommand: CliCommand = {
     program
       .command('train')
       .description('train a model from scratch on text files (or resume a run)')
-      .option('--arch <arch>', 'gpt2 | llama (checked against the preset)')
+      .option('--arch <arch>', "gpt2 | llama: the recipe in this architecture (default: the preset's)")
       .option(
         '--preset <name>',
         'training recipe (nanogpt-shakespeare-char, default-llama, stories15m, gpt2-124m)',
