@@ -1,6 +1,6 @@
 // Q4_0 weights · Q8_0 activations (ggml's vec_dot_q4_0_q8_0), parallel over weight rows.
 //
-// Weight layout: g4t (src/backend/wasm/repack.ts). A row of K values is K/32 blocks: GGUF's block
+// Weight layout: g4t in the relaxed build, g4 in the portable one (src/backend/wasm/repack.ts). A row of K values is K/32 blocks: GGUF's block
 // is d (f16), qs[16] (element j is the low nibble of qs[j], element j+16 the high nibble;
 // value = nibble − 8); in g4t each full group of 4 blocks is stored as d0..d3 (8 bytes), then 4
 // vectors of 16 bytes in which byte 4b + j of vector v holds values 8v + j (low nibble) and
@@ -12,7 +12,9 @@
 // so the 4 vectors' dots add up as i16 (16 products per lane, |lane| ≤ 30480) and one
 // dot_i16x8_s with ones gives [S0 S1 S2 S3] (Q40.sumT; GGUF order needed the lanes of 4 blocks
 // folded, 9 more instructions per group: 15.8 → 17.7 GB/s per core from L2). The portable build
-// widens the weights and takes dot_i16x8_s with the i16 activations (Q40.sumP). Then the −8·Σx
+// keeps g4 (block b's quants in vector b, natural activation order): its widened i16 products of
+// each block are folded across the 4 blocks (Q.red4w: lane j = block j); with g4t it measured
+// 13% slower. Then the −8·Σx
 // offsets (activation plane s) are added, converted once and multiplied by the 4 scales
 // d_w·d_x, as ggml's sumi·d_w·d_x; the block sums are exact integers in every path and build.
 // - one token (decode, row1): one pass over the row; a group's 4 f16 scales are loaded by one
@@ -70,67 +72,9 @@ class Q40 {
     return i32x4.dot_i16x8_s(i16x8.add(i16x8.add(i0, i1), i16x8.add(i2, i3)), one);
   }
 
-  /**
-   * Portable build, g4t group: [S0, S1, S2, S3] (i32) from the unpacked quant vectors l0/h0 ..
-   * l3/h3 and the group's i16 activation plane at x16 (vector k = 2v + h at 32k). Widened weights
-   * and dot_i16x8_s give i32 lanes [b0 b0 b1 b1] (bytes 0..7) and [b2 b2 b3 b3] (bytes 8..15).
-   */
-  @inline static sumP(
-    l0: v128,
-    h0: v128,
-    l1: v128,
-    h1: v128,
-    l2: v128,
-    h2: v128,
-    l3: v128,
-    h3: v128,
-    x16: usize,
-    sink: usize,
-  ): v128 {
-    let a = i32x4.add(
-      i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l0), v128.load(x16)),
-      i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(h0), v128.load(x16, 32)),
-    );
-    let b = i32x4.add(
-      i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l0), v128.load(x16, 16)),
-      i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(h0), v128.load(x16, 48)),
-    );
-    v128.store(sink, a);
-    a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l1), v128.load(x16, 64)));
-    a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(h1), v128.load(x16, 96)));
-    b = i32x4.add(b, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l1), v128.load(x16, 80)));
-    b = i32x4.add(b, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(h1), v128.load(x16, 112)));
-    v128.store(sink, a, 16);
-    a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l2), v128.load(x16, 128)));
-    a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(h2), v128.load(x16, 160)));
-    b = i32x4.add(b, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l2), v128.load(x16, 144)));
-    b = i32x4.add(b, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(h2), v128.load(x16, 176)));
-    v128.store(sink, a, 32);
-    a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l3), v128.load(x16, 192)));
-    a = i32x4.add(a, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(h3), v128.load(x16, 224)));
-    b = i32x4.add(b, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l3), v128.load(x16, 208)));
-    b = i32x4.add(b, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(h3), v128.load(x16, 240)));
-    return i32x4.add(i32x4.shuffle(a, b, 0, 2, 4, 6), i32x4.shuffle(a, b, 1, 3, 5, 7));
-  }
-
-  /** sumP for the 4 transposed quant vectors at wq (not yet unpacked). */
-  @inline static sumPw(wq: usize, m15: v128, x16: usize, sink: usize): v128 {
-    const w0 = v128.load(wq);
-    const w1 = v128.load(wq, 16);
-    const w2 = v128.load(wq, 32);
-    const w3 = v128.load(wq, 48);
-    return Q40.sumP(
-      Q40.lo(w0, m15),
-      Q40.hi(w0, m15),
-      Q40.lo(w1, m15),
-      Q40.hi(w1, m15),
-      Q40.lo(w2, m15),
-      Q40.hi(w2, m15),
-      Q40.lo(w3, m15),
-      Q40.hi(w3, m15),
-      x16,
-      sink,
-    );
+  /** Portable build (g4): 16-bit pair sums of one block (see Q.pair32), i16 activations at x16. */
+  @inline static pairP(lo: v128, hi: v128, x16: usize): v128 {
+    return Q.pair32(lo, hi, v128.load(x16), v128.load(x16, 16), v128.load(x16, 32), v128.load(x16, 48));
   }
 
   /**
@@ -168,7 +112,15 @@ class Q40 {
       v128.store(sink, i3, 48);
       r = Q40.sumT(i0, i1, i2, i3, one);
     } else {
-      r = Q40.sumP(l0, h0, l1, h1, l2, h2, l3, h3, x16, sink);
+      const i0 = Q40.pairP(l0, h0, x16);
+      v128.store(sink, i0);
+      const i1 = Q40.pairP(l1, h1, x16 + 64);
+      v128.store(sink, i1, 16);
+      const i2 = Q40.pairP(l2, h2, x16 + 128);
+      v128.store(sink, i2, 32);
+      const i3 = Q40.pairP(l3, h3, x16 + 192);
+      v128.store(sink, i3, 48);
+      r = Q.red4w(i0, i1, i2, i3, one);
     }
     const res = Q.madd(f32x4.convert_i32x4_s(i32x4.add(r, v128.load(s))), S, acc);
     v128.store(sink, res, 64);
@@ -255,7 +207,48 @@ class Q40 {
         v128.store(sink, i3, 48);
         r = Q40.sumT(i0, i1, i2, i3, one);
       } else {
-        r = Q40.sumPw(wb + 8, m15, p16, sink);
+        // g4 (portable build): block b in vector b, lanes folded across blocks
+        const w0 = v128.load(wb, 8);
+        const i0 = Q.pair32(
+          v128.and(w0, m15),
+          v128.and(i16x8.shr_u(w0, 4), m15),
+          v128.load(p16, 0),
+          v128.load(p16, 16),
+          v128.load(p16, 32),
+          v128.load(p16, 48),
+        );
+        v128.store(sink, i0, 0);
+        const w1 = v128.load(wb, 24);
+        const i1 = Q.pair32(
+          v128.and(w1, m15),
+          v128.and(i16x8.shr_u(w1, 4), m15),
+          v128.load(p16, 64),
+          v128.load(p16, 80),
+          v128.load(p16, 96),
+          v128.load(p16, 112),
+        );
+        v128.store(sink, i1, 16);
+        const w2 = v128.load(wb, 40);
+        const i2 = Q.pair32(
+          v128.and(w2, m15),
+          v128.and(i16x8.shr_u(w2, 4), m15),
+          v128.load(p16, 128),
+          v128.load(p16, 144),
+          v128.load(p16, 160),
+          v128.load(p16, 176),
+        );
+        v128.store(sink, i2, 32);
+        const w3 = v128.load(wb, 56);
+        const i3 = Q.pair32(
+          v128.and(w3, m15),
+          v128.and(i16x8.shr_u(w3, 4), m15),
+          v128.load(p16, 192),
+          v128.load(p16, 208),
+          v128.load(p16, 224),
+          v128.load(p16, 240),
+        );
+        v128.store(sink, i3, 48);
+        r = Q.red4w(i0, i1, i2, i3, one);
       }
       acc = Q.madd(f32x4.convert_i32x4_s(i32x4.add(r, v128.load(ps))), S, acc);
       v128.store(sink, acc, 64);
@@ -354,8 +347,41 @@ class Q40 {
         ra = i32x4.dot_i16x8_s(i16x8.add(fa, i16x8.add(a2, a3)), one);
         rbv = i32x4.dot_i16x8_s(i16x8.add(fb, i16x8.add(b2, b3)), one);
       } else {
-        ra = Q40.sumPw(wa + 8, m15, p16, sink);
-        rbv = Q40.sumPw(wb + 8, m15, p16, sink);
+        // g4 (portable build): block b in vector b, lanes folded across blocks
+        const y00 = v128.load(p16, 0);
+        const y01 = v128.load(p16, 16);
+        const y02 = v128.load(p16, 32);
+        const y03 = v128.load(p16, 48);
+        const c0 = Q40.pairw(wa + 8, m15, y00, y01, y02, y03);
+        v128.store(sink, c0, 0);
+        const d0 = Q40.pairw(wb + 8, m15, y00, y01, y02, y03);
+        v128.store(sink, d0, 16);
+        const y10 = v128.load(p16, 64);
+        const y11 = v128.load(p16, 80);
+        const y12 = v128.load(p16, 96);
+        const y13 = v128.load(p16, 112);
+        const c1 = Q40.pairw(wa + 24, m15, y10, y11, y12, y13);
+        v128.store(sink, c1, 32);
+        const d1 = Q40.pairw(wb + 24, m15, y10, y11, y12, y13);
+        v128.store(sink, d1, 48);
+        const y20 = v128.load(p16, 128);
+        const y21 = v128.load(p16, 144);
+        const y22 = v128.load(p16, 160);
+        const y23 = v128.load(p16, 176);
+        const c2 = Q40.pairw(wa + 40, m15, y20, y21, y22, y23);
+        v128.store(sink, c2, 0);
+        const d2 = Q40.pairw(wb + 40, m15, y20, y21, y22, y23);
+        v128.store(sink, d2, 16);
+        const y30 = v128.load(p16, 192);
+        const y31 = v128.load(p16, 208);
+        const y32 = v128.load(p16, 224);
+        const y33 = v128.load(p16, 240);
+        const c3 = Q40.pairw(wa + 56, m15, y30, y31, y32, y33);
+        v128.store(sink, c3, 32);
+        const d3 = Q40.pairw(wb + 56, m15, y30, y31, y32, y33);
+        v128.store(sink, d3, 48);
+        ra = i32x4.dot_i16x8_s(Q.fold22(Q.fold2(c0, c1), Q.fold2(c2, c3)), one);
+        rbv = i32x4.dot_i16x8_s(Q.fold22(Q.fold2(d0, d1), Q.fold2(d2, d3)), one);
       }
       const off = v128.load(ps);
       const dx = v128.load(pd);

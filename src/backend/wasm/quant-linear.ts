@@ -5,8 +5,9 @@
 // integer block dot product scaled as ggml's generic vec_dot does (kernels/quant_<type>.ts).
 //
 // Weight layout: rows keep their offset and size; Q8_0 rows are reordered into the g4 layout at
-// upload (src/backend/wasm/repack.ts: 4 block scales together), Q4_0 rows into g4t (g4 with each
-// group's quants transposed: a vector holds 8 values of each of its 4 blocks), Q4_K rows into q4k-t
+// upload (src/backend/wasm/repack.ts: 4 block scales together), Q4_0 rows into g4t in the relaxed
+// build (g4 with each group's quants transposed: a vector holds 8 values of each of its 4 blocks)
+// and into g4 in the portable one, Q4_K rows into q4k-t
 // (quants transposed so each vector holds 4 values of every sub-block; the activation planes are
 // then written in the same order), Q5_K and Q6_K keep the GGUF block layout. Readers of single
 // rows (the embedding gather) convert a row back with unpackRow. After upload every weight goes through prepareQuantWeight (checks, repacking).
@@ -20,7 +21,7 @@ import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js'
 import type { Buf } from '../backend.js';
 import { checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
 import type { WasmContext } from './context.js';
-import { kernelLayout, LAYOUT_G4, LAYOUT_G4T, LAYOUT_Q4KT } from './repack.js';
+import { LAYOUT_G4, LAYOUT_G4T, LAYOUT_Q4KT } from './repack.js';
 
 interface QuantKernel {
   /** The linear kernel export. */
@@ -60,7 +61,7 @@ const F16_SCALES: ReadonlyMap<GgmlType, readonly number[]> = new Map([
  * because the kernels widen them with conversions exact for finite values only (an inf or NaN
  * scale means a corrupt file; ggml would output inf/NaN): FormatError (field 'data') naming the
  * row and block, before anything is changed. Then rows are repacked in place (on the pool; memory
- * speed): Q8_0 into g4, Q4_0 into g4t, Q4_K into q4k-t.
+ * speed): Q8_0 into g4, Q4_0 into g4t (relaxed build) or g4, Q4_K into q4k-t (w.layout).
  */
 export function prepareQuantWeight(ctx: WasmContext, w: WasmWeight): void {
   const offsets = F16_SCALES.get(w.type);
@@ -80,7 +81,7 @@ export function prepareQuantWeight(ctx: WasmContext, w: WasmWeight): void {
       );
     }
   }
-  const layout = kernelLayout(w.type);
+  const layout = w.layout;
   const nb = w.cols / blockSize;
   const chunk = Math.max(1, Math.ceil(65536 / (nb * typeSize)));
   if (layout === LAYOUT_G4) ctx.parallel('repack_g4', [w.buf.ptr, nb, typeSize], w.rows, chunk);
@@ -186,7 +187,7 @@ export function quantLinear(
   act[4] = d;
   act[5] = a1;
   // q8 / q16 in the order of the weight's layout (g4t, q4k-t) or as they come
-  const layout = kernelLayout(w.type);
+  const layout = w.layout;
   if (q80) act[6] = layout === LAYOUT_G4T ? 1 : 0;
   else {
     act[6] = a2;

@@ -34,7 +34,7 @@ export function quantWeightBytes(op: string, type: GgmlType, rows: number, cols:
 export function allocQuantWeight(ctx: WasmContext, type: GgmlType, rows: number, cols: number): WasmWeight {
   const bytes = quantWeightBytes('allocWeight', type, rows, cols);
   const ptr = ctx.alloc(bytes);
-  return { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: kernelLayout(type) };
+  return { type, rows, cols, buf: new WasmBuf(ptr, bytes), layout: kernelLayout(type, ctx.relaxed) };
 }
 
 /**
