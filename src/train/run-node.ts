@@ -74,11 +74,22 @@ export function writeModelGguf(
   writeFileAtomic(join(dir, 'model.gguf'), ggufChunks(trainedGguf(net, params, tokenizer, name)));
 }
 
-/** Writes an HF model (trainedHf's tensors and config) as dir/model.safetensors and dir/config.json, atomically. */
-export function writeHfModel(dir: string, hf: ReturnType<typeof trainedHf>): void {
+/**
+ * Writes an HF model (trainedHf's tensors and config) as dir/model.safetensors and dir/config.json,
+ * with tokenizer.json and tokenizer_config.json when a tokenizer is given; each file atomically.
+ */
+export function writeHfModel(
+  dir: string,
+  hf: ReturnType<typeof trainedHf>,
+  tokenizer?: { tokenizer: unknown; config: unknown },
+): void {
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'model.safetensors'), safetensorsChunks(hf.tensors, { format: 'pt' }));
   writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(hf.config, null, 2)}\n`);
+  if (tokenizer !== undefined) {
+    writeFileAtomic(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer.tokenizer));
+    writeFileAtomic(join(dir, 'tokenizer_config.json'), `${JSON.stringify(tokenizer.config, null, 2)}\n`);
+  }
 }
 
 export function recipeFor(
@@ -389,15 +400,8 @@ export class TrainingRun {
         ? []
         : ggufMetaFromHfJson(this.tokenizer.json, this.tokenizer.config, 'tokenizer.json');
     writeModelGguf(this.out, c, params, tok, this.record.recipeName);
-    const hfDir = join(this.out, 'hf');
-    writeHfModel(hfDir, trainedHf(c, params));
-    if (this.tokenizer !== undefined) {
-      writeFileAtomic(join(hfDir, 'tokenizer.json'), JSON.stringify(this.tokenizer.json));
-      writeFileAtomic(
-        join(hfDir, 'tokenizer_config.json'),
-        `${JSON.stringify(this.tokenizer.config, null, 2)}\n`,
-      );
-    }
+    const t = this.tokenizer;
+    writeHfModel(join(this.out, 'hf'), trainedHf(c, params), t && { tokenizer: t.json, config: t.config });
   }
 
   dispose(): void {

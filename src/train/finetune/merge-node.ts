@@ -11,7 +11,7 @@ import { writeHfModel } from '../run-node.js';
 import { loadBaseModel } from './base-node.js';
 import { fromPeft, mergeAdapter } from './peft.js';
 import { shapeOfParam } from './shapes.js';
-import { ggufTokenizerMetadata } from './tokenizer-meta-node.js';
+import { ggufTokenizerMetadata, hfTokenizerFiles } from './tokenizer-meta-node.js';
 
 /** Reads a PEFT adapter directory (adapter_config.json + adapter_model.safetensors). */
 export function readPeftDir(dir: string): {
@@ -80,6 +80,6 @@ export function mergeToFiles(basePath: string, adapterDir: string, out: string, 
       ggufChunks(trainedGguf(base.net, shaped, ggufTokenizerMetadata(basePath), `merge of ${basePath}`)),
     );
   } else {
-    writeHfModel(out, trainedHf(base.net, shaped));
+    writeHfModel(out, trainedHf(base.net, shaped), hfTokenizerFiles(basePath));
   }
 }

@@ -21,7 +21,7 @@ import { parsePreferenceRecords, parseSftRecords, tokenizeConversation, tokenize
 import { DpoObjective, SftObjective } from './objectives.js';
 import { type AdapterTensors, mergeAdapter, normalizeTargets, toPeft } from './peft.js';
 import { shapeOfParam } from './shapes.js';
-import { ggufTokenizerMetadata } from './tokenizer-meta-node.js';
+import { ggufTokenizerMetadata, hfTokenizerFiles } from './tokenizer-meta-node.js';
 
 export interface FinetuneOptions {
   method: 'sft' | 'dpo';
@@ -169,7 +169,7 @@ function exportFinetuned(out: string, trainer: Trainer, base: BaseModel, o: Fine
   }
   const tok = ggufTokenizerMetadata(base.path);
   writeModelGguf(out, net, shaped, tok, `${o.method} of ${base.path}`);
-  writeHfModel(join(out, 'hf'), trainedHf(net, shaped));
+  writeHfModel(join(out, 'hf'), trainedHf(net, shaped), hfTokenizerFiles(base.path));
 }
 
 function recipeOf(o: FinetuneOptions, net: BaseModel['net']): Recipe {

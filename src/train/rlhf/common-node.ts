@@ -11,7 +11,7 @@ import type { BaseModel } from '../finetune/base-node.js';
 import { finetuneTrainConfig } from '../finetune/common-node.js';
 import { type AdapterTensors, mergeAdapter, normalizeTargets, toPeft } from '../finetune/peft.js';
 import { shapeOfParam } from '../finetune/shapes.js';
-import { ggufTokenizerMetadata } from '../finetune/tokenizer-meta-node.js';
+import { ggufTokenizerMetadata, hfTokenizerFiles } from '../finetune/tokenizer-meta-node.js';
 import { type Adapters, addLoraAdapters } from '../nets/lora.js';
 import type { Recipe } from '../presets.js';
 import type { Rng } from '../rng.js';
@@ -166,7 +166,7 @@ export function exportAligned(out: string, trainer: Trainer, base: BaseModel, o:
     // pad id equal to EOS would make it score the token before a final EOS instead.
     hf.config = { ...hf.config, architectures: [arch], num_labels: 1 };
   }
-  writeHfModel(join(out, 'hf'), hf);
+  writeHfModel(join(out, 'hf'), hf, hfTokenizerFiles(base.path));
   if (heads.length > 0)
     writeFileAtomic(join(out, 'heads.safetensors'), safetensorsChunks(heads, { format: 'pt' }));
 }

@@ -11,6 +11,7 @@ import { writeGguf } from '../../io/gguf/index.js';
 import { writeSafetensors } from '../../io/safetensors/index.js';
 import { ggufMetaFromHfJson } from '../../jobs/convert-tokenizer.js';
 import { bytesTokenizerConfig, bytesTokenizerJson } from '../../jobs/tokenizer-gguf.js';
+import { tokenizerFromHfJson } from '../../tokenizers/hf-json.js';
 import { distillRun } from '../distill/run-node.js';
 import { trainedGguf, trainedHf } from '../export.js';
 import { type LlamaTrainConfig, NETS, type NetConfig } from '../nets/index.js';
@@ -96,6 +97,14 @@ test('finetune runs: reward model → PPO (reward model and reward function, LoR
       unknown
     >;
     assert.deepEqual(hfConfig.architectures, ['LlamaForSequenceClassification']);
+    // hf/ carries the base GGUF's tokenizer as tokenizer.json (same ids for the same text)
+    const tj = JSON.parse(readFileSync(join(rmDir, 'hf', 'tokenizer.json'), 'utf8')) as unknown;
+    const tc = JSON.parse(readFileSync(join(rmDir, 'hf', 'tokenizer_config.json'), 'utf8')) as unknown;
+    const text = 'To be, or not to be: 生きるべきか';
+    assert.deepEqual(
+      tokenizerFromHfJson(tj, tc).encode(text),
+      tokenizerFromHfJson(bytesTokenizerJson(), bytesTokenizerConfig()).encode(text),
+    );
     const m = metrics(rmDir);
     assert.equal(m.length, 4);
     assert.ok(typeof m[m.length - 1]!.val_accuracy === 'number');
