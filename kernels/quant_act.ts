@@ -10,7 +10,7 @@
 //       Q8_K: f32 [m][K/256], the super-block scale
 //   Q8_0: s  i32 [m][K/32]  −8·Σ q over the block (the Q4_0 offset term)
 //   Q8_K: bs16 i16 [m][K/16] sums of 16 quants (ggml's bsums); bs32 i16 [m][K/32] sums of 32
-//   (for Q4_0 and Q4_K weights q8 and q16 are written in the order of their kernels' layouts: see
+//   (for Q4_0, Q4_K and Q6_K weights q8 and q16 are written in the order of their kernels' layouts: see
 //   the perm argument of quant_act_q8_0 and quant_act_q8_k)
 // Kernels are parallel over rows t in [r0, r1).
 
@@ -151,7 +151,9 @@ export function quant_act_q8_0(
 /**
  * x [m][K] f32 → Q8_K planes (see the file header). K % 256 == 0. perm = 1 writes the q8 and q16
  * planes in the order of the Q4_K kernel's 'q4k-t' weight layout (kernels/quant_q4_k.ts): vector
- * k of a super-block, position p holds value 32·(p >> 1) + 2k + (p & 1).
+ * k of a super-block, position p holds value 32·(p >> 1) + 2k + (p & 1); perm = 2 in the order
+ * of the Q6_K kernel's 'q6k-t': vector 8H + k, position p holds value 128H + 16·(p >> 1) + 2k +
+ * (p & 1).
  */
 export function quant_act_q8_k(
   x: usize,
@@ -218,9 +220,12 @@ export function quant_act_q8_k(
           const h1 = i16x8.narrow_i32x4_s(i2, i3);
           const q = i8x16.narrow_i16x8_s(h0, h1);
           if (perm) {
-            // pairs of values (u16 in q8, u32 in q16) of sub-block g >> 1 to lane g >> 1 of
-            // vectors 8·(g & 1) .. 8·(g & 1) + 7
-            const b8 = qp + ((g & 1) << 7) + ((g >> 1) << 1);
+            // pairs of values (u16 in q8, u32 in q16) to one lane of 8 consecutive vectors:
+            // perm 1 (Q4_K, sub-blocks of 32): pairs of sub-block g >> 1 to lane g >> 1 of vectors
+            // 8·(g & 1) .. + 7; perm 2 (Q6_K, sub-blocks of 16): pairs of sub-block g to lane g & 7
+            // of vectors 8·(g >> 3) .. + 7
+            const b8 =
+              perm === 1 ? qp + ((g & 1) << 7) + ((g >> 1) << 1) : qp + ((g >> 3) << 7) + ((g & 7) << 1);
             store<u16>(b8, i16x8.extract_lane_u(q, 0));
             store<u16>(b8, i16x8.extract_lane_u(q, 1), 16);
             store<u16>(b8, i16x8.extract_lane_u(q, 2), 32);
@@ -229,7 +234,8 @@ export function quant_act_q8_k(
             store<u16>(b8, i16x8.extract_lane_u(q, 5), 80);
             store<u16>(b8, i16x8.extract_lane_u(q, 6), 96);
             store<u16>(b8, i16x8.extract_lane_u(q, 7), 112);
-            const b16 = q16p + ((g & 1) << 8) + ((g >> 1) << 2);
+            const b16 =
+              perm === 1 ? q16p + ((g & 1) << 8) + ((g >> 1) << 2) : q16p + ((g >> 3) << 8) + ((g & 7) << 2);
             store<i32>(b16, i32x4.extract_lane(h0, 0));
             store<i32>(b16, i32x4.extract_lane(h0, 1), 32);
             store<i32>(b16, i32x4.extract_lane(h0, 2), 64);

@@ -17,7 +17,7 @@ import {
   quantLinearTypes,
   quantWeightBytes,
 } from './quantized.js';
-import { LAYOUT_G4, LAYOUT_G4T, LAYOUT_GGUF, LAYOUT_Q4KT, unpackRow } from './repack.js';
+import { LAYOUT_G4, LAYOUT_G4T, LAYOUT_GGUF, LAYOUT_Q4KT, LAYOUT_Q6KT, unpackRow } from './repack.js';
 import { rope } from './rope.js';
 import { WasmTrainOps } from './train-ops.js';
 
@@ -47,7 +47,13 @@ const ARGS: number[][] = Array.from({ length: 17 }, (_, n) => new Array<number>(
 const MATVEC_MAX_M = 4;
 
 /** Quantized weight layouts the embedding gather reads rows of. */
-const ROW_LAYOUTS: ReadonlySet<string> = new Set([LAYOUT_GGUF, LAYOUT_G4, LAYOUT_G4T, LAYOUT_Q4KT]);
+const ROW_LAYOUTS: ReadonlySet<string> = new Set([
+  LAYOUT_GGUF,
+  LAYOUT_G4,
+  LAYOUT_G4T,
+  LAYOUT_Q4KT,
+  LAYOUT_Q6KT,
+]);
 
 function plainType(t: GgmlType): BType | -1 {
   return t === GgmlType.F32

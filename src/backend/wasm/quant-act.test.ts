@@ -81,8 +81,9 @@ for (const build of quantBuilds()) {
       });
     }
 
-    for (const perm of [0, 1]) {
-      test(`Q8_K planes equal quantizeActivationRow(Q8_K)${perm ? ', in the q4k-t order' : ''}`, () => {
+    for (const perm of [0, 1, 2]) {
+      const order = ['', ', in the q4k-t order', ', in the q6k-t order'][perm];
+      test(`Q8_K planes equal quantizeActivationRow(Q8_K)${order}`, () => {
         const m = 3;
         const K = 768;
         const nsb = K / 256;
@@ -106,8 +107,14 @@ for (const build of quantBuilds()) {
             assert.equal(ctx.f32()[(d >> 2) + t * nsb + sb], dv.getFloat32(o, true), `d[${t}][${sb}]`);
             for (let j = 0; j < 256; j++) {
               const want = dv.getInt8(o + 4 + j);
-              // perm: value j sits at position 16k + p with j = 32(p >> 1) + 2k + (p & 1)
-              const at = perm ? 16 * ((j & 31) >> 1) + 2 * (j >> 5) + (j & 1) : j;
+              // perm 1: value j sits at position 16k + p with j = 32(p >> 1) + 2k + (p & 1);
+              // perm 2: at 16(8H + k) + p with j = 128H + 16(p >> 1) + 2k + (p & 1)
+              const at =
+                perm === 1
+                  ? 16 * ((j & 31) >> 1) + 2 * (j >> 5) + (j & 1)
+                  : perm === 2
+                    ? 16 * (8 * (j >> 7) + ((j & 15) >> 1)) + 2 * ((j >> 4) & 7) + (j & 1)
+                    : j;
               const k = t * K + sb * 256 + at;
               assert.equal(i8[q8 + k], want, `q8[${t}][${sb * 256 + j}]`);
               assert.equal(i16[(q16 >> 1) + k], want, `q16[${t}][${sb * 256 + j}]`);

@@ -258,10 +258,11 @@ describe('quantLinear input checks', () => {
   });
 });
 
-// The Q4_K kernels keep the same i32 lanes per super-block in every path (kernels/quant_q4_k.ts):
-// one token at a time (two rows per pass, then one) and 4-token tiles. (The builds differ in the
-// last bits: the relaxed one fuses the f32 multiply-adds.)
-describe('Q4_K: every path gives the same bits', () => {
+// The Q4_K kernels (both builds) and the relaxed Q6_K kernel keep the same i32 lanes per
+// super-block in every path (kernels/quant_q4_k.ts, quant_q6_k.ts): one token at a time (two rows
+// per pass, then one) and 4-token tiles. (The builds differ in the last bits: the relaxed one
+// fuses the f32 multiply-adds.)
+describe('Q4_K, Q6_K: every path gives the same bits', () => {
   const builds = quantBuilds();
   const ctxs: WasmContextImpl[] = [];
   before(async () => {
@@ -271,26 +272,27 @@ describe('Q4_K: every path gives the same bits', () => {
     for (const c of ctxs) c.dispose();
   });
 
-  test('m = 7 equals 7 single tokens, in each build', () => {
-    const rows = 37;
-    const cols = 1024;
-    const m = 7;
-    const r = rng(4242);
-    const data = quantizedWeight(GgmlType.Q4_K, rows, cols, r);
-    const x = randomX(m * cols, r);
-    for (const ctx of ctxs) {
-      const w = uploadQuantWeight(ctx, GgmlType.Q4_K, rows, cols, data);
-      const xb = f32Buf(ctx, m * cols);
-      const ob = f32Buf(ctx, m * rows);
-      ctx.f32().set(x, xb.ptr / 4);
-      quantLinear(ctx, ob, xb, w, m);
-      const tiled = ctx.f32().slice(ob.ptr / 4, ob.ptr / 4 + m * rows);
-      for (let t = 0; t < m; t++) {
-        quantLinear(ctx, ob, xb, w, 1, false, t * cols, t * rows);
-      }
-      const single = ctx.f32().slice(ob.ptr / 4, ob.ptr / 4 + m * rows);
-      assert.deepEqual(new Uint32Array(single.buffer), new Uint32Array(tiled.buffer));
-      for (const p of [xb.ptr, ob.ptr, w.buf.ptr]) ctx.free(p);
-    }
-  });
+  for (const type of [GgmlType.Q4_K, GgmlType.Q6_K]) {
+    test(`${typeName(type)}: m = 7 equals 7 single tokens`, () => {
+      const rows = 37;
+      const cols = 1024;
+      const m = 7;
+      const r = rng(4242 + type);
+      const data = quantizedWeight(type, rows, cols, r);
+      const x = randomX(m * cols, r);
+      ctxs.forEach((ctx, bi) => {
+        if (type === GgmlType.Q6_K && builds[bi] !== 'relaxed') return; // portable: GGUF layout, other lanes
+        const w = uploadQuantWeight(ctx, type, rows, cols, data);
+        const xb = f32Buf(ctx, m * cols);
+        const ob = f32Buf(ctx, m * rows);
+        ctx.f32().set(x, xb.ptr / 4);
+        quantLinear(ctx, ob, xb, w, m);
+        const tiled = ctx.f32().slice(ob.ptr / 4, ob.ptr / 4 + m * rows);
+        for (let t = 0; t < m; t++) quantLinear(ctx, ob, xb, w, 1, false, t * cols, t * rows);
+        const single = ctx.f32().slice(ob.ptr / 4, ob.ptr / 4 + m * rows);
+        assert.deepEqual(new Uint32Array(single.buffer), new Uint32Array(tiled.buffer), builds[bi]);
+        for (const p of [xb.ptr, ob.ptr, w.buf.ptr]) ctx.free(p);
+      });
+    });
+  }
 });

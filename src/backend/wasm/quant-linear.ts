@@ -9,7 +9,8 @@
 // build (g4 with each group's quants transposed: a vector holds 8 values of each of its 4 blocks)
 // and into g4 in the portable one, Q4_K rows into q4k-t
 // (quants transposed so each vector holds 4 values of every sub-block; the activation planes are
-// then written in the same order), Q5_K and Q6_K keep the GGUF block layout. Readers of single
+// then written in the same order), Q6_K rows into q6k-t in the relaxed build (its 16-value
+// sub-blocks transposed likewise), Q5_K keeps the GGUF block layout. Readers of single
 // rows (the embedding gather) convert a row back with unpackRow. After upload every weight goes through prepareQuantWeight (checks, repacking).
 // Threads: both steps run on the context's pool: the activation quantization over tokens
 // (parallel), the products over weight rows in dynamically claimed chunks (parallelTid: each
@@ -21,7 +22,7 @@ import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js'
 import type { Buf } from '../backend.js';
 import { checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
 import type { WasmContext } from './context.js';
-import { LAYOUT_G4, LAYOUT_G4T, LAYOUT_Q4KT } from './repack.js';
+import { LAYOUT_G4, LAYOUT_G4T, LAYOUT_Q4KT, LAYOUT_Q6KT } from './repack.js';
 
 interface QuantKernel {
   /** The linear kernel export. */
@@ -61,7 +62,8 @@ const F16_SCALES: ReadonlyMap<GgmlType, readonly number[]> = new Map([
  * because the kernels widen them with conversions exact for finite values only (an inf or NaN
  * scale means a corrupt file; ggml would output inf/NaN): FormatError (field 'data') naming the
  * row and block, before anything is changed. Then rows are repacked in place (on the pool; memory
- * speed): Q8_0 into g4, Q4_0 into g4t (relaxed build) or g4, Q4_K into q4k-t (w.layout).
+ * speed): Q8_0 into g4, Q4_0 into g4t (relaxed build) or g4, Q4_K into q4k-t, Q6_K into q6k-t
+ * (relaxed build) (w.layout).
  */
 export function prepareQuantWeight(ctx: WasmContext, w: WasmWeight): void {
   const offsets = F16_SCALES.get(w.type);
@@ -87,6 +89,7 @@ export function prepareQuantWeight(ctx: WasmContext, w: WasmWeight): void {
   if (layout === LAYOUT_G4) ctx.parallel('repack_g4', [w.buf.ptr, nb, typeSize], w.rows, chunk);
   else if (layout === LAYOUT_G4T) ctx.parallel('repack_g4t', [w.buf.ptr, nb], w.rows, chunk);
   else if (layout === LAYOUT_Q4KT) ctx.parallel('repack_q4k', [w.buf.ptr, nb], w.rows, chunk);
+  else if (layout === LAYOUT_Q6KT) ctx.parallel('repack_q6k', [w.buf.ptr, nb], w.rows, chunk);
 }
 
 /** Per-context activation scratch (one allocation, grown on demand). */
@@ -186,12 +189,12 @@ export function quantLinear(
   act[3] = q16;
   act[4] = d;
   act[5] = a1;
-  // q8 / q16 in the order of the weight's layout (g4t, q4k-t) or as they come
+  // q8 / q16 in the order of the weight's layout (g4t, q4k-t, q6k-t) or as they come
   const layout = w.layout;
   if (q80) act[6] = layout === LAYOUT_G4T ? 1 : 0;
   else {
     act[6] = a2;
-    act[7] = layout === LAYOUT_Q4KT ? 1 : 0;
+    act[7] = layout === LAYOUT_Q4KT ? 1 : layout === LAYOUT_Q6KT ? 2 : 0;
   }
   ctx.parallel(q80 ? 'quant_act_q8_0' : 'quant_act_q8_k', act, m, Math.max(1, Math.ceil(m / (threads * 4))));
 

@@ -5,7 +5,17 @@ import { after, before, describe, test } from 'node:test';
 import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
 import type { WasmContextImpl } from './context.js';
 import { quantBuilds, quantTestContext, rng } from './quant-testing-node.js';
-import { LAYOUT_G4T, LAYOUT_Q4KT, packG4, packG4T, packQ4KT, unpackRow, unpackRowG4 } from './repack.js';
+import {
+  LAYOUT_G4T,
+  LAYOUT_Q4KT,
+  LAYOUT_Q6KT,
+  packG4,
+  packG4T,
+  packQ4KT,
+  packQ6KT,
+  unpackRow,
+  unpackRowG4,
+} from './repack.js';
 
 for (const build of quantBuilds()) {
   describe(`g4 repacking (${build}, 2 threads)`, () => {
@@ -106,6 +116,38 @@ for (const build of quantBuilds()) {
           assert.equal(want[o + 16], (file[o + 16]! & 15) | ((file[o + 18]! & 15) << 4));
           // byte 3 of vector 1: sub-block 1 (GGUF high nibbles of qs[0..32)), elements 5 and 7
           assert.equal(want[o + 16 + 16 + 3], (file[o + 16 + 5]! >> 4) | (file[o + 16 + 7]! & 0xf0));
+        }
+        ctx.free(p);
+      });
+    }
+
+    for (const nsb of [1, 3]) {
+      test(`Q6_K: q6k-t, ${nsb} super-blocks per row`, () => {
+        const cols = nsb * 256;
+        const rows = 4;
+        const rb = nsb * 210;
+        const r = rng(nsb * 7 + 5);
+        const file = new Uint8Array(rows * rb);
+        for (let i = 0; i < file.length; i++) file[i] = Math.floor(r() * 256);
+        const want = file.slice();
+        packQ6KT(want, 0, rows, cols);
+        const p = ctx.alloc(file.length);
+        ctx.u8().set(file, p);
+        ctx.parallel('repack_q6k', [p, nsb], rows, 2);
+        assert.deepEqual(ctx.u8().slice(p, p + file.length), want);
+        const back = new Uint8Array(rb);
+        for (let i = 0; i < rows; i++) {
+          unpackRow(LAYOUT_Q6KT, GgmlType.Q6_K, want, i * rb, cols, back, 0);
+          assert.deepEqual(back, file.subarray(i * rb, (i + 1) * rb));
+        }
+        for (let s = 0; s < rows * nsb; s++) {
+          const o = s * 210;
+          // scales and d stay; vector 0 byte 3 (low nibble) = value 16 + 1 = 17 of half 0: GGUF
+          // low nibble of ql[17], high bits = bits 0..1 of qh[17]; its high 2 bits sit in qh
+          // vector 0 byte 3, bits 0..1
+          assert.deepEqual(want.subarray(o + 192, o + 210), file.subarray(o + 192, o + 210));
+          assert.equal(want[o + 3]! & 15, file[o + 17]! & 15);
+          assert.equal(want[o + 128 + 3]! & 3, file[o + 128 + 17]! & 3);
         }
         ctx.free(p);
       });

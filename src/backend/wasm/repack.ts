@@ -17,8 +17,14 @@
 // dot of a vector then leaves each sub-block's products in its own 16-bit lane
 // (kernels/quant_q4_k.ts).
 //
-// Upload converts rows in place with the WASM kernels repack_g4, repack_g4t and repack_q4k
-// (kernels/repack.ts; packG4, packG4T and packQ4KT here are their plain references); unpackRow converts one row back for
+// 'q6k-t' (Q6_K, relaxed build): each 210-byte super-block keeps its scales and d; its 6-bit
+// values are re-stored so that vector V = 8H + k holds at byte 2j + e value 16j + 2k + e of half
+// H (low 4 bits in ql: byte 16·(V >> 1), nibble V & 1; high 2 bits in qh: byte 128 + 16·(V >> 2),
+// bits 2·(V & 3)): one relaxed dot leaves each 16-value sub-block in its own 16-bit lane.
+//
+// Upload converts rows in place with the WASM kernels repack_g4, repack_g4t, repack_q4k and
+// repack_q6k (kernels/repack.ts; packG4, packG4T, packQ4KT and packQ6KT here are their plain
+// references); unpackRow converts one row back for
 // readers of single rows such as the embedding gather.
 import { GgmlType, typeTraits } from '../../tensor/dtype.js';
 
@@ -27,15 +33,17 @@ export const LAYOUT_GGUF = 'gguf';
 export const LAYOUT_G4 = 'g4';
 export const LAYOUT_Q4KT = 'q4k-t';
 export const LAYOUT_G4T = 'g4t';
+export const LAYOUT_Q6KT = 'q6k-t';
 
 /**
  * The layout the WASM kernels of a build use for a quantized type. Q4_0: g4t for the relaxed build
  * (its int8 dots gain from the transposition), g4 for the portable one (its widened i16 products
- * measured 13% slower from g4t).
+ * measured 13% slower from g4t). Q6_K: q6k-t for the relaxed build, GGUF's for the portable one.
  */
 export function kernelLayout(type: GgmlType, relaxed: boolean): string {
   if (type === GgmlType.Q8_0) return LAYOUT_G4;
   if (type === GgmlType.Q4_0) return relaxed ? LAYOUT_G4T : LAYOUT_G4;
+  if (type === GgmlType.Q6_K) return relaxed ? LAYOUT_Q6KT : LAYOUT_GGUF;
   return type === GgmlType.Q4_K ? LAYOUT_Q4KT : LAYOUT_GGUF;
 }
 
@@ -198,6 +206,72 @@ export function unpackRowQ4KT(
   }
 }
 
+/** GGUF Q6_K: the 6-bit value n (0..255) of the super-block at `at`. */
+function q6Natural(u8: Uint8Array, at: number, n: number): number {
+  const h = n >> 7;
+  const m = n & 127;
+  const l = m & 31;
+  const g = m >> 5; // 0..3: ql[l] low, ql[l+32] low, ql[l] high, ql[l+32] high
+  const ql = u8[at + 64 * h + l + (g & 1 ? 32 : 0)]!;
+  const qh = u8[at + 128 + 32 * h + l]!;
+  return ((g >= 2 ? ql >> 4 : ql & 15) | (((qh >> (2 * g)) & 3) << 4)) & 63;
+}
+
+/** 'q6k-t': vector V and byte p of value n (0..255): V = 8·(n >> 7) + ((n & 15) >> 1). */
+const q6tV = (n: number): number => 8 * (n >> 7) + ((n & 15) >> 1);
+const q6tP = (n: number): number => 2 * ((n >> 4) & 7) + (n & 1);
+
+/**
+ * Rewrites `rows` Q6_K rows of `cols` values at byte offset `at` of `u8` from GGUF's block layout
+ * to 'q6k-t', in place. The reference of kernels/repack.ts (repack_q6k).
+ */
+export function packQ6KT(u8: Uint8Array, at: number, rows: number, cols: number): void {
+  const tmp = new Uint8Array(192);
+  for (let s = 0; s < (rows * cols) / 256; s++) {
+    const o = at + s * 210;
+    tmp.set(u8.subarray(o, o + 192));
+    u8.fill(0, o, o + 192);
+    for (let n = 0; n < 256; n++) {
+      const q = q6Natural(tmp, 0, n);
+      const V = q6tV(n);
+      const p = q6tP(n);
+      u8[o + 16 * (V >> 1) + p] = u8[o + 16 * (V >> 1) + p]! | ((q & 15) << (4 * (V & 1)));
+      u8[o + 128 + 16 * (V >> 2) + p] = u8[o + 128 + 16 * (V >> 2) + p]! | ((q >> 4) << (2 * (V & 3)));
+    }
+  }
+}
+
+/** Copies one 'q6k-t' row into `dst` at `dstAt` in GGUF's block layout. Allocates nothing. */
+export function unpackRowQ6KT(
+  src: Uint8Array,
+  at: number,
+  cols: number,
+  dst: Uint8Array,
+  dstAt: number,
+): void {
+  for (let s = 0; s < cols / 256; s++) {
+    const p = at + s * 210;
+    const o = dstAt + s * 210;
+    dst.fill(0, o, o + 192);
+    for (let b = 192; b < 210; b++) dst[o + b] = src[p + b]!;
+    for (let n = 0; n < 256; n++) {
+      const V = q6tV(n);
+      const b = q6tP(n);
+      const q =
+        ((src[p + 16 * (V >> 1) + b]! >> (4 * (V & 1))) & 15) |
+        (((src[p + 128 + 16 * (V >> 2) + b]! >> (2 * (V & 3))) & 3) << 4);
+      const h = n >> 7;
+      const m = n & 127;
+      const l = m & 31;
+      const g = m >> 5;
+      const qi = o + 64 * h + l + (g & 1 ? 32 : 0);
+      dst[qi] = dst[qi]! | ((q & 15) << (g >= 2 ? 4 : 0));
+      const hi = o + 128 + 32 * h + l;
+      dst[hi] = dst[hi]! | ((q >> 4) << (2 * g));
+    }
+  }
+}
+
 /** Copies one row of a weight in `layout` into `dst` in GGUF's block layout (see unpackRowG4). */
 export function unpackRow(
   layout: string,
@@ -211,5 +285,6 @@ export function unpackRow(
   if (layout === LAYOUT_G4) unpackRowG4(type, src, at, cols, dst, dstAt);
   else if (layout === LAYOUT_G4T) unpackRowG4T(src, at, cols, dst, dstAt);
   else if (layout === LAYOUT_Q4KT) unpackRowQ4KT(src, at, cols, dst, dstAt);
+  else if (layout === LAYOUT_Q6KT) unpackRowQ6KT(src, at, cols, dst, dstAt);
   else throw new Error(`unpackRow: layout ${layout} is GGUF's or unknown`);
 }
