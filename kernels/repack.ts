@@ -218,8 +218,8 @@ export function repack_g4t(w: usize, nb: i32, r0: i32, r1: i32): void {
  * so that vector V = 8H + k (16 bytes, half H, k = 0..7) holds at byte 2j + e the value
  * 16j + 2k + e of half H (sub-block 8H + j): its low 4 bits in ql (byte 16·(V >> 1), low nibble
  * for even V) and its high 2 bits in qh (byte 128 + 16·(V >> 2), bits 2·(V & 3)). Per half: the
- * 8 sub-blocks unpacked to bytes, an 8 × 8 u16 transpose, then packed again. Every value of a
- * super-block is loaded before any store.
+ * 8 sub-blocks unpacked to bytes, an 8 × 8 u16 transpose, then packed again; a half reads and
+ * writes the same bytes, and every value of a half is loaded before any store.
  */
 export function repack_q6k(w: usize, nsb: i32, r0: i32, r1: i32): void {
   const m15 = i8x16.splat(15);
@@ -228,134 +228,79 @@ export function repack_q6k(w: usize, nsb: i32, r0: i32, r1: i32): void {
   const start = w + <usize>r0 * <usize>nsb * 210;
   const end = w + <usize>r1 * <usize>nsb * 210;
   for (let p = start; p < end; p += 210) {
-    const l00 = v128.load(p, 0);
-    const l01 = v128.load(p, 16);
-    const l02 = v128.load(p, 32);
-    const l03 = v128.load(p, 48);
-    const g00 = v128.load(p, 128);
-    const g01 = v128.load(p, 144);
-    const l10 = v128.load(p, 64);
-    const l11 = v128.load(p, 80);
-    const l12 = v128.load(p, 96);
-    const l13 = v128.load(p, 112);
-    const g10 = v128.load(p, 160);
-    const g11 = v128.load(p, 176);
-    const u00 = T6.lo(l00, i16x8.shl(g00, 4), m15, m30);
-    const u01 = T6.lo(l01, i16x8.shl(g01, 4), m15, m30);
-    const u02 = T6.lo(l02, i16x8.shl(g00, 2), m15, m30);
-    const u03 = T6.lo(l03, i16x8.shl(g01, 2), m15, m30);
-    const u04 = T6.hi(l00, g00, m15, m30);
-    const u05 = T6.hi(l01, g01, m15, m30);
-    const u06 = T6.hi(l02, i16x8.shr_u(g00, 2), m15, m30);
-    const u07 = T6.hi(l03, i16x8.shr_u(g01, 2), m15, m30);
-    const a00 = i8x16.shuffle(u00, u01, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const a01 = i8x16.shuffle(u00, u01, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const a02 = i8x16.shuffle(u02, u03, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const a03 = i8x16.shuffle(u02, u03, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const a04 = i8x16.shuffle(u04, u05, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const a05 = i8x16.shuffle(u04, u05, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const a06 = i8x16.shuffle(u06, u07, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const a07 = i8x16.shuffle(u06, u07, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const b00 = i32x4.shuffle(a00, a02, 0, 4, 1, 5);
-    const b01 = i32x4.shuffle(a00, a02, 2, 6, 3, 7);
-    const b02 = i32x4.shuffle(a01, a03, 0, 4, 1, 5);
-    const b03 = i32x4.shuffle(a01, a03, 2, 6, 3, 7);
-    const b04 = i32x4.shuffle(a04, a06, 0, 4, 1, 5);
-    const b05 = i32x4.shuffle(a04, a06, 2, 6, 3, 7);
-    const b06 = i32x4.shuffle(a05, a07, 0, 4, 1, 5);
-    const b07 = i32x4.shuffle(a05, a07, 2, 6, 3, 7);
-    const q0 = i64x2.shuffle(b00, b04, 0, 2);
-    const q1 = i64x2.shuffle(b00, b04, 1, 3);
-    const q2 = i64x2.shuffle(b01, b05, 0, 2);
-    const q3 = i64x2.shuffle(b01, b05, 1, 3);
-    const q4 = i64x2.shuffle(b02, b06, 0, 2);
-    const q5 = i64x2.shuffle(b02, b06, 1, 3);
-    const q6 = i64x2.shuffle(b03, b07, 0, 2);
-    const q7 = i64x2.shuffle(b03, b07, 1, 3);
-    const u10 = T6.lo(l10, i16x8.shl(g10, 4), m15, m30);
-    const u11 = T6.lo(l11, i16x8.shl(g11, 4), m15, m30);
-    const u12 = T6.lo(l12, i16x8.shl(g10, 2), m15, m30);
-    const u13 = T6.lo(l13, i16x8.shl(g11, 2), m15, m30);
-    const u14 = T6.hi(l10, g10, m15, m30);
-    const u15 = T6.hi(l11, g11, m15, m30);
-    const u16 = T6.hi(l12, i16x8.shr_u(g10, 2), m15, m30);
-    const u17 = T6.hi(l13, i16x8.shr_u(g11, 2), m15, m30);
-    const a10 = i8x16.shuffle(u10, u11, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const a11 = i8x16.shuffle(u10, u11, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const a12 = i8x16.shuffle(u12, u13, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const a13 = i8x16.shuffle(u12, u13, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const a14 = i8x16.shuffle(u14, u15, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const a15 = i8x16.shuffle(u14, u15, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const a16 = i8x16.shuffle(u16, u17, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const a17 = i8x16.shuffle(u16, u17, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const b10 = i32x4.shuffle(a10, a12, 0, 4, 1, 5);
-    const b11 = i32x4.shuffle(a10, a12, 2, 6, 3, 7);
-    const b12 = i32x4.shuffle(a11, a13, 0, 4, 1, 5);
-    const b13 = i32x4.shuffle(a11, a13, 2, 6, 3, 7);
-    const b14 = i32x4.shuffle(a14, a16, 0, 4, 1, 5);
-    const b15 = i32x4.shuffle(a14, a16, 2, 6, 3, 7);
-    const b16 = i32x4.shuffle(a15, a17, 0, 4, 1, 5);
-    const b17 = i32x4.shuffle(a15, a17, 2, 6, 3, 7);
-    const q8 = i64x2.shuffle(b10, b14, 0, 2);
-    const q9 = i64x2.shuffle(b10, b14, 1, 3);
-    const q10 = i64x2.shuffle(b11, b15, 0, 2);
-    const q11 = i64x2.shuffle(b11, b15, 1, 3);
-    const q12 = i64x2.shuffle(b12, b16, 0, 2);
-    const q13 = i64x2.shuffle(b12, b16, 1, 3);
-    const q14 = i64x2.shuffle(b13, b17, 0, 2);
-    const q15 = i64x2.shuffle(b13, b17, 1, 3);
-    v128.store(p, v128.or(v128.and(q0, m15), i16x8.shl(v128.and(q1, m15), 4)), 0);
-    v128.store(p, v128.or(v128.and(q2, m15), i16x8.shl(v128.and(q3, m15), 4)), 16);
-    v128.store(p, v128.or(v128.and(q4, m15), i16x8.shl(v128.and(q5, m15), 4)), 32);
-    v128.store(p, v128.or(v128.and(q6, m15), i16x8.shl(v128.and(q7, m15), 4)), 48);
-    v128.store(p, v128.or(v128.and(q8, m15), i16x8.shl(v128.and(q9, m15), 4)), 64);
-    v128.store(p, v128.or(v128.and(q10, m15), i16x8.shl(v128.and(q11, m15), 4)), 80);
-    v128.store(p, v128.or(v128.and(q12, m15), i16x8.shl(v128.and(q13, m15), 4)), 96);
-    v128.store(p, v128.or(v128.and(q14, m15), i16x8.shl(v128.and(q15, m15), 4)), 112);
-    v128.store(
-      p,
-      v128.or(
-        v128.or(v128.and(i16x8.shr_u(q0, 4), m3), i16x8.shl(v128.and(i16x8.shr_u(q1, 4), m3), 2)),
+    // half H reads ql bytes 64H .. 64H + 63 and qh bytes 128 + 32H .. + 31, and writes back the
+    // same bytes: the halves are independent
+    for (let h: usize = 0; h < 2; h++) {
+      const ql = p + (h << 6);
+      const qh = p + 128 + (h << 5);
+      const l0 = v128.load(ql, 0);
+      const l1 = v128.load(ql, 16);
+      const l2 = v128.load(ql, 32);
+      const l3 = v128.load(ql, 48);
+      const g0 = v128.load(qh, 0);
+      const g1 = v128.load(qh, 16);
+      // sub-blocks 0..7 of the half as bytes, then an 8 × 8 u16 transpose: q_k lane j = values
+      // 2k, 2k + 1 of sub-block j
+      const u0 = T6.lo(l0, i16x8.shl(g0, 4), m15, m30);
+      const u1 = T6.lo(l1, i16x8.shl(g1, 4), m15, m30);
+      const u2 = T6.lo(l2, i16x8.shl(g0, 2), m15, m30);
+      const u3 = T6.lo(l3, i16x8.shl(g1, 2), m15, m30);
+      const u4 = T6.hi(l0, g0, m15, m30);
+      const u5 = T6.hi(l1, g1, m15, m30);
+      const u6 = T6.hi(l2, i16x8.shr_u(g0, 2), m15, m30);
+      const u7 = T6.hi(l3, i16x8.shr_u(g1, 2), m15, m30);
+      const a0 = i8x16.shuffle(u0, u1, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+      const a1 = i8x16.shuffle(u0, u1, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+      const a2 = i8x16.shuffle(u2, u3, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+      const a3 = i8x16.shuffle(u2, u3, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+      const a4 = i8x16.shuffle(u4, u5, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+      const a5 = i8x16.shuffle(u4, u5, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+      const a6 = i8x16.shuffle(u6, u7, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+      const a7 = i8x16.shuffle(u6, u7, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+      const b0 = i32x4.shuffle(a0, a2, 0, 4, 1, 5);
+      const b1 = i32x4.shuffle(a0, a2, 2, 6, 3, 7);
+      const b2 = i32x4.shuffle(a1, a3, 0, 4, 1, 5);
+      const b3 = i32x4.shuffle(a1, a3, 2, 6, 3, 7);
+      const b4 = i32x4.shuffle(a4, a6, 0, 4, 1, 5);
+      const b5 = i32x4.shuffle(a4, a6, 2, 6, 3, 7);
+      const b6 = i32x4.shuffle(a5, a7, 0, 4, 1, 5);
+      const b7 = i32x4.shuffle(a5, a7, 2, 6, 3, 7);
+      const q0 = i64x2.shuffle(b0, b4, 0, 2);
+      const q1 = i64x2.shuffle(b0, b4, 1, 3);
+      const q2 = i64x2.shuffle(b1, b5, 0, 2);
+      const q3 = i64x2.shuffle(b1, b5, 1, 3);
+      const q4 = i64x2.shuffle(b2, b6, 0, 2);
+      const q5 = i64x2.shuffle(b2, b6, 1, 3);
+      const q6 = i64x2.shuffle(b3, b7, 0, 2);
+      const q7 = i64x2.shuffle(b3, b7, 1, 3);
+      // vector 8H + k: low 4 bits in ql (two vectors per 16 bytes), high 2 bits in qh (four)
+      v128.store(ql, v128.or(v128.and(q0, m15), i16x8.shl(v128.and(q1, m15), 4)), 0);
+      v128.store(ql, v128.or(v128.and(q2, m15), i16x8.shl(v128.and(q3, m15), 4)), 16);
+      v128.store(ql, v128.or(v128.and(q4, m15), i16x8.shl(v128.and(q5, m15), 4)), 32);
+      v128.store(ql, v128.or(v128.and(q6, m15), i16x8.shl(v128.and(q7, m15), 4)), 48);
+      v128.store(
+        qh,
         v128.or(
-          i16x8.shl(v128.and(i16x8.shr_u(q2, 4), m3), 4),
-          i16x8.shl(v128.and(i16x8.shr_u(q3, 4), m3), 6),
+          v128.or(v128.and(i16x8.shr_u(q0, 4), m3), i16x8.shl(v128.and(i16x8.shr_u(q1, 4), m3), 2)),
+          v128.or(
+            i16x8.shl(v128.and(i16x8.shr_u(q2, 4), m3), 4),
+            i16x8.shl(v128.and(i16x8.shr_u(q3, 4), m3), 6),
+          ),
         ),
-      ),
-      128,
-    );
-    v128.store(
-      p,
-      v128.or(
-        v128.or(v128.and(i16x8.shr_u(q4, 4), m3), i16x8.shl(v128.and(i16x8.shr_u(q5, 4), m3), 2)),
+        0,
+      );
+      v128.store(
+        qh,
         v128.or(
-          i16x8.shl(v128.and(i16x8.shr_u(q6, 4), m3), 4),
-          i16x8.shl(v128.and(i16x8.shr_u(q7, 4), m3), 6),
+          v128.or(v128.and(i16x8.shr_u(q4, 4), m3), i16x8.shl(v128.and(i16x8.shr_u(q5, 4), m3), 2)),
+          v128.or(
+            i16x8.shl(v128.and(i16x8.shr_u(q6, 4), m3), 4),
+            i16x8.shl(v128.and(i16x8.shr_u(q7, 4), m3), 6),
+          ),
         ),
-      ),
-      144,
-    );
-    v128.store(
-      p,
-      v128.or(
-        v128.or(v128.and(i16x8.shr_u(q8, 4), m3), i16x8.shl(v128.and(i16x8.shr_u(q9, 4), m3), 2)),
-        v128.or(
-          i16x8.shl(v128.and(i16x8.shr_u(q10, 4), m3), 4),
-          i16x8.shl(v128.and(i16x8.shr_u(q11, 4), m3), 6),
-        ),
-      ),
-      160,
-    );
-    v128.store(
-      p,
-      v128.or(
-        v128.or(v128.and(i16x8.shr_u(q12, 4), m3), i16x8.shl(v128.and(i16x8.shr_u(q13, 4), m3), 2)),
-        v128.or(
-          i16x8.shl(v128.and(i16x8.shr_u(q14, 4), m3), 4),
-          i16x8.shl(v128.and(i16x8.shr_u(q15, 4), m3), 6),
-        ),
-      ),
-      176,
-    );
+        16,
+      );
+    }
   }
 }
 
