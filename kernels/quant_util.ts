@@ -203,6 +203,16 @@ export class Q {
     return i16x8.add(i32x4.shuffle(ab, cd, 0, 2, 4, 6), i32x4.shuffle(ab, cd, 1, 3, 5, 7));
   }
 
+  /** 16 six-bit values (Q6_K): the low nibbles of l | bits 4..5 of hbits (m15, m30: masks). */
+  @inline static lo6(l: v128, hbits: v128, m15: v128, m30: v128): v128 {
+    return v128.or(v128.and(l, m15), v128.and(hbits, m30));
+  }
+
+  /** 16 six-bit values (Q6_K): the high nibbles of l | bits 4..5 of hbits. */
+  @inline static hi6(l: v128, hbits: v128, m15: v128, m30: v128): v128 {
+    return v128.or(v128.and(i16x8.shr_u(l, 4), m15), v128.and(hbits, m30));
+  }
+
   /**
    * 8 i16 partial sums of 16 unsigned weights w (0..63) times 16 activations: a0 the int8 quants
    * (relaxed build) or a0, a1 the same as i16 (portable); |lane| ≤ 2·127·63 = 16002.

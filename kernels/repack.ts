@@ -1,6 +1,8 @@
 // Load-time repacking of quantized weights into the layouts of the decode kernels (the layouts
 // are described in src/backend/wasm/repack.ts, which also converts rows back).
 
+import { Q } from './quant_util';
+
 /**
  * GGUF block layout → g4, in place, for rows [r0, r1) of a Q8_0 (bs = 34) or Q4_0 (bs = 18)
  * weight of nb blocks per row: each full group of 4 blocks becomes its 4 f16 scales followed by
@@ -66,7 +68,11 @@ export function repack_g4(w: usize, nb: i32, bs: i32, r0: i32, r1: i32): void {
 
 // biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
 class T8 {
-  /** Column c of the 8×8 u16 matrix with rows r0..r7 is lane c of the result c (c = 0..7). */
+  /**
+   * Transposes the 8 × 8 u16 matrix with rows r0..r7 (column c: lane c of each row) and stores
+   * its columns packed: mode 0, values 0..15, two columns per vector (nibbles); mode 1, values
+   * 0..3, four columns per vector (2-bit fields).
+   */
   @inline static transpose(
     r0: v128,
     r1: v128,
@@ -77,6 +83,7 @@ class T8 {
     r6: v128,
     r7: v128,
     dst: usize,
+    mode: i32,
   ): void {
     // 16-bit interleave, then 32-bit, then 64-bit
     const a0 = i8x16.shuffle(r0, r1, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
@@ -95,11 +102,29 @@ class T8 {
     const b5 = i32x4.shuffle(a4, a6, 2, 6, 3, 7);
     const b6 = i32x4.shuffle(a5, a7, 0, 4, 1, 5);
     const b7 = i32x4.shuffle(a5, a7, 2, 6, 3, 7);
-    // columns 2v (low nibbles) and 2v + 1 (high nibbles) make output vector v
-    T8.put(dst, i64x2.shuffle(b0, b4, 0, 2), i64x2.shuffle(b0, b4, 1, 3));
-    T8.put(dst + 16, i64x2.shuffle(b1, b5, 0, 2), i64x2.shuffle(b1, b5, 1, 3));
-    T8.put(dst + 32, i64x2.shuffle(b2, b6, 0, 2), i64x2.shuffle(b2, b6, 1, 3));
-    T8.put(dst + 48, i64x2.shuffle(b3, b7, 0, 2), i64x2.shuffle(b3, b7, 1, 3));
+    const c0 = i64x2.shuffle(b0, b4, 0, 2);
+    const c1 = i64x2.shuffle(b0, b4, 1, 3);
+    const c2 = i64x2.shuffle(b1, b5, 0, 2);
+    const c3 = i64x2.shuffle(b1, b5, 1, 3);
+    const c4 = i64x2.shuffle(b2, b6, 0, 2);
+    const c5 = i64x2.shuffle(b2, b6, 1, 3);
+    const c6 = i64x2.shuffle(b3, b7, 0, 2);
+    const c7 = i64x2.shuffle(b3, b7, 1, 3);
+    if (mode === 0) {
+      // 4-bit values: columns 2v (low nibbles) and 2v + 1 (high nibbles) make output vector v
+      T8.put(dst, c0, c1);
+      T8.put(dst + 16, c2, c3);
+      T8.put(dst + 32, c4, c5);
+      T8.put(dst + 48, c6, c7);
+    } else {
+      // 2-bit values: columns 4u .. 4u + 3 (bits 0..1, 2..3, 4..5, 6..7) make output vector u
+      v128.store(dst, v128.or(v128.or(c0, i16x8.shl(c1, 2)), v128.or(i16x8.shl(c2, 4), i16x8.shl(c3, 6))));
+      v128.store(
+        dst,
+        v128.or(v128.or(c4, i16x8.shl(c5, 2)), v128.or(i16x8.shl(c6, 4), i16x8.shl(c7, 6))),
+        16,
+      );
+    }
   }
 
   /** lo | hi << 4 per byte (both 0..15). */
@@ -141,6 +166,7 @@ export function repack_q4k(w: usize, nsb: i32, r0: i32, r1: i32): void {
       v128.and(n6, m4),
       v128.and(i16x8.shr_u(n6, 4), m4),
       qs,
+      0,
     );
     // elements 16..31 (units 8..15): vectors 4..7
     T8.transpose(
@@ -153,6 +179,7 @@ export function repack_q4k(w: usize, nsb: i32, r0: i32, r1: i32): void {
       v128.and(n7, m4),
       v128.and(i16x8.shr_u(n7, 4), m4),
       qs + 64,
+      0,
     );
   }
 }
@@ -239,80 +266,40 @@ export function repack_q6k(w: usize, nsb: i32, r0: i32, r1: i32): void {
       const l3 = v128.load(ql, 48);
       const g0 = v128.load(qh, 0);
       const g1 = v128.load(qh, 16);
-      // sub-blocks 0..7 of the half as bytes, then an 8 × 8 u16 transpose: q_k lane j = values
-      // 2k, 2k + 1 of sub-block j
-      const u0 = T6.lo(l0, i16x8.shl(g0, 4), m15, m30);
-      const u1 = T6.lo(l1, i16x8.shl(g1, 4), m15, m30);
-      const u2 = T6.lo(l2, i16x8.shl(g0, 2), m15, m30);
-      const u3 = T6.lo(l3, i16x8.shl(g1, 2), m15, m30);
-      const u4 = T6.hi(l0, g0, m15, m30);
-      const u5 = T6.hi(l1, g1, m15, m30);
-      const u6 = T6.hi(l2, i16x8.shr_u(g0, 2), m15, m30);
-      const u7 = T6.hi(l3, i16x8.shr_u(g1, 2), m15, m30);
-      const a0 = i8x16.shuffle(u0, u1, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-      const a1 = i8x16.shuffle(u0, u1, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-      const a2 = i8x16.shuffle(u2, u3, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-      const a3 = i8x16.shuffle(u2, u3, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-      const a4 = i8x16.shuffle(u4, u5, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-      const a5 = i8x16.shuffle(u4, u5, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-      const a6 = i8x16.shuffle(u6, u7, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-      const a7 = i8x16.shuffle(u6, u7, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-      const b0 = i32x4.shuffle(a0, a2, 0, 4, 1, 5);
-      const b1 = i32x4.shuffle(a0, a2, 2, 6, 3, 7);
-      const b2 = i32x4.shuffle(a1, a3, 0, 4, 1, 5);
-      const b3 = i32x4.shuffle(a1, a3, 2, 6, 3, 7);
-      const b4 = i32x4.shuffle(a4, a6, 0, 4, 1, 5);
-      const b5 = i32x4.shuffle(a4, a6, 2, 6, 3, 7);
-      const b6 = i32x4.shuffle(a5, a7, 0, 4, 1, 5);
-      const b7 = i32x4.shuffle(a5, a7, 2, 6, 3, 7);
-      const q0 = i64x2.shuffle(b0, b4, 0, 2);
-      const q1 = i64x2.shuffle(b0, b4, 1, 3);
-      const q2 = i64x2.shuffle(b1, b5, 0, 2);
-      const q3 = i64x2.shuffle(b1, b5, 1, 3);
-      const q4 = i64x2.shuffle(b2, b6, 0, 2);
-      const q5 = i64x2.shuffle(b2, b6, 1, 3);
-      const q6 = i64x2.shuffle(b3, b7, 0, 2);
-      const q7 = i64x2.shuffle(b3, b7, 1, 3);
-      // vector 8H + k: low 4 bits in ql (two vectors per 16 bytes), high 2 bits in qh (four)
-      v128.store(ql, v128.or(v128.and(q0, m15), i16x8.shl(v128.and(q1, m15), 4)), 0);
-      v128.store(ql, v128.or(v128.and(q2, m15), i16x8.shl(v128.and(q3, m15), 4)), 16);
-      v128.store(ql, v128.or(v128.and(q4, m15), i16x8.shl(v128.and(q5, m15), 4)), 32);
-      v128.store(ql, v128.or(v128.and(q6, m15), i16x8.shl(v128.and(q7, m15), 4)), 48);
-      v128.store(
-        qh,
-        v128.or(
-          v128.or(v128.and(i16x8.shr_u(q0, 4), m3), i16x8.shl(v128.and(i16x8.shr_u(q1, 4), m3), 2)),
-          v128.or(
-            i16x8.shl(v128.and(i16x8.shr_u(q2, 4), m3), 4),
-            i16x8.shl(v128.and(i16x8.shr_u(q3, 4), m3), 6),
-          ),
-        ),
+      // sub-blocks 0..7 of the half as bytes; transposed as u16 (column k: values 2k, 2k + 1 of
+      // every sub-block) once for the low 4 bits (into ql) and once for the high 2 bits (into qh)
+      const u0 = Q.lo6(l0, i16x8.shl(g0, 4), m15, m30);
+      const u1 = Q.lo6(l1, i16x8.shl(g1, 4), m15, m30);
+      const u2 = Q.lo6(l2, i16x8.shl(g0, 2), m15, m30);
+      const u3 = Q.lo6(l3, i16x8.shl(g1, 2), m15, m30);
+      const u4 = Q.hi6(l0, g0, m15, m30);
+      const u5 = Q.hi6(l1, g1, m15, m30);
+      const u6 = Q.hi6(l2, i16x8.shr_u(g0, 2), m15, m30);
+      const u7 = Q.hi6(l3, i16x8.shr_u(g1, 2), m15, m30);
+      T8.transpose(
+        v128.and(u0, m15),
+        v128.and(u1, m15),
+        v128.and(u2, m15),
+        v128.and(u3, m15),
+        v128.and(u4, m15),
+        v128.and(u5, m15),
+        v128.and(u6, m15),
+        v128.and(u7, m15),
+        ql,
         0,
       );
-      v128.store(
+      T8.transpose(
+        v128.and(i16x8.shr_u(u0, 4), m3),
+        v128.and(i16x8.shr_u(u1, 4), m3),
+        v128.and(i16x8.shr_u(u2, 4), m3),
+        v128.and(i16x8.shr_u(u3, 4), m3),
+        v128.and(i16x8.shr_u(u4, 4), m3),
+        v128.and(i16x8.shr_u(u5, 4), m3),
+        v128.and(i16x8.shr_u(u6, 4), m3),
+        v128.and(i16x8.shr_u(u7, 4), m3),
         qh,
-        v128.or(
-          v128.or(v128.and(i16x8.shr_u(q4, 4), m3), i16x8.shl(v128.and(i16x8.shr_u(q5, 4), m3), 2)),
-          v128.or(
-            i16x8.shl(v128.and(i16x8.shr_u(q6, 4), m3), 4),
-            i16x8.shl(v128.and(i16x8.shr_u(q7, 4), m3), 6),
-          ),
-        ),
-        16,
+        1,
       );
     }
-  }
-}
-
-// biome-ignore lint/complexity/noStaticOnlyClass: a class carries AssemblyScript's @inline decorators
-class T6 {
-  /** 16 six-bit values: low nibbles of l | bits 4..5 of hbits. */
-  @inline static lo(l: v128, hbits: v128, m15: v128, m30: v128): v128 {
-    return v128.or(v128.and(l, m15), v128.and(hbits, m30));
-  }
-
-  /** 16 six-bit values: high nibbles of l | bits 4..5 of hbits. */
-  @inline static hi(l: v128, hbits: v128, m15: v128, m30: v128): v128 {
-    return v128.or(v128.and(i16x8.shr_u(l, 4), m15), v128.and(hbits, m30));
   }
 }

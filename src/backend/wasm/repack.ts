@@ -206,15 +206,20 @@ export function unpackRowQ4KT(
   }
 }
 
-/** GGUF Q6_K: the 6-bit value n (0..255) of the super-block at `at`. */
+/**
+ * GGUF Q6_K, value n (0..255) of a super-block: its ql byte (offset in the block) and nibble
+ * shift, its qh byte and 2-bit shift (half n >> 7; in a half, l = n & 31 and g = (n >> 5) & 3
+ * select ql[l] low, ql[l + 32] low, ql[l] high, ql[l + 32] high and qh[l] bits 2g).
+ */
+const q6QlAt = (n: number): number => 64 * (n >> 7) + (n & 31) + (n & 32);
+const q6QlShift = (n: number): number => (n & 64) >> 4;
+const q6QhAt = (n: number): number => 128 + 32 * (n >> 7) + (n & 31);
+const q6QhShift = (n: number): number => 2 * ((n >> 5) & 3);
+
+/** GGUF Q6_K: the 6-bit value n of the super-block at `at`. */
 function q6Natural(u8: Uint8Array, at: number, n: number): number {
-  const h = n >> 7;
-  const m = n & 127;
-  const l = m & 31;
-  const g = m >> 5; // 0..3: ql[l] low, ql[l+32] low, ql[l] high, ql[l+32] high
-  const ql = u8[at + 64 * h + l + (g & 1 ? 32 : 0)]!;
-  const qh = u8[at + 128 + 32 * h + l]!;
-  return ((g >= 2 ? ql >> 4 : ql & 15) | (((qh >> (2 * g)) & 3) << 4)) & 63;
+  const lo = (u8[at + q6QlAt(n)]! >> q6QlShift(n)) & 15;
+  return lo | (((u8[at + q6QhAt(n)]! >> q6QhShift(n)) & 3) << 4);
 }
 
 /** 'q6k-t': vector V and byte p of value n (0..255): V = 8·(n >> 7) + ((n & 15) >> 1). */
@@ -260,14 +265,8 @@ export function unpackRowQ6KT(
       const q =
         ((src[p + 16 * (V >> 1) + b]! >> (4 * (V & 1))) & 15) |
         (((src[p + 128 + 16 * (V >> 2) + b]! >> (2 * (V & 3))) & 3) << 4);
-      const h = n >> 7;
-      const m = n & 127;
-      const l = m & 31;
-      const g = m >> 5;
-      const qi = o + 64 * h + l + (g & 1 ? 32 : 0);
-      dst[qi] = dst[qi]! | ((q & 15) << (g >= 2 ? 4 : 0));
-      const hi = o + 128 + 32 * h + l;
-      dst[hi] = dst[hi]! | ((q >> 4) << (2 * g));
+      dst[o + q6QlAt(n)] = dst[o + q6QlAt(n)]! | ((q & 15) << q6QlShift(n));
+      dst[o + q6QhAt(n)] = dst[o + q6QhAt(n)]! | ((q >> 4) << q6QhShift(n));
     }
   }
 }
