@@ -11,7 +11,7 @@
 // or nibble moves a result by ~1e-2 of that magnitude, far above the bound.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FormatError, ShapeError, UnsupportedError } from '../../errors.js';
+import { FormatError, ShapeError, UnsupportedError, UsageError } from '../../errors.js';
 import { dequantizeRow, quantizeRow, vecDot, vecDotType } from '../../quant/index.js';
 import { GgmlType, rowBytes, typeName } from '../../tensor/dtype.js';
 import { WasmBuf } from './buf.js';
@@ -246,6 +246,17 @@ describe('quantLinear input checks', () => {
         );
       }
     }
+  });
+
+  test("a weight whose recorded layout is not the kernels' is refused (UsageError naming w.layout)", () => {
+    const w = uploadQuantWeight(ctx, GgmlType.Q4_K, 2, 256, new Uint8Array(2 * 144));
+    const x = f32Buf(ctx, 256);
+    const out = f32Buf(ctx, 2);
+    quantLinear(ctx, out, x, w, 1);
+    assert.throws(
+      () => quantLinear(ctx, out, x, { ...w, layout: 'gguf' }, 1),
+      (e: unknown) => e instanceof UsageError && e.field === 'w.layout',
+    );
   });
 
   test('typed errors for buffers too small', () => {

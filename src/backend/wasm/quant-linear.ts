@@ -4,25 +4,26 @@
 // value-exact with quantize_row_q8_0_ref / quantize_row_q8_K_ref), then every output is an exact
 // integer block dot product scaled as ggml's generic vec_dot does (kernels/quant_<type>.ts).
 //
-// Weight layout: rows keep their offset and size; Q8_0 rows are reordered into the g4 layout at
-// upload (src/backend/wasm/repack.ts: 4 block scales together), Q4_0 rows into g4t in the relaxed
-// build (g4 with each group's quants transposed: a vector holds 8 values of each of its 4 blocks)
-// and into g4 in the portable one, Q4_K rows into q4k-t
-// (quants transposed so each vector holds 4 values of every sub-block; the activation planes are
-// then written in the same order), Q6_K rows into q6k-t in the relaxed build (its 16-value
-// sub-blocks transposed likewise), Q5_K keeps the GGUF block layout. Readers of single
-// rows (the embedding gather) convert a row back with unpackRow. After upload every weight goes through prepareQuantWeight (checks, repacking).
+// Weight layout: rows keep their offset and size; at upload Q8_0 rows are reordered into the g4
+// layout (src/backend/wasm/repack.ts: 4 block scales together), Q4_0 rows into g4t in the relaxed
+// build (g4 with each group's quants transposed: a vector holds 8 values of each of its 4
+// blocks) and into g4 in the portable one, Q4_K rows into q4k-t (quants transposed so a vector
+// holds 4 values of every sub-block), Q6_K rows into q6k-t in the relaxed build (its 16-value
+// sub-blocks transposed likewise); Q5_K keeps the GGUF block layout. For the transposed layouts
+// the activation planes are written in the same order. Readers of single rows (the embedding
+// gather) convert a row back with unpackRow. After upload every weight goes through
+// prepareQuantWeight (checks, repacking); the layout is recorded in WasmWeight.layout.
 // Threads: both steps run on the context's pool: the activation quantization over tokens
 // (parallel), the products over weight rows in dynamically claimed chunks (parallelTid: each
 // thread also gets a small private scratch region). The activation planes and the per-thread
 // regions live in one scratch allocation per context, grown on demand and reused (no allocation
 // per call once warm).
-import { FormatError, ShapeError, UnsupportedError } from '../../errors.js';
+import { FormatError, ShapeError, UnsupportedError, UsageError } from '../../errors.js';
 import { GgmlType, rowBytes, typeName, typeTraits } from '../../tensor/dtype.js';
 import type { Buf } from '../backend.js';
 import { checkDim, f32At, WasmBuf, type WasmWeight } from './buf.js';
 import type { WasmContext } from './context.js';
-import { LAYOUT_G4, LAYOUT_G4T, LAYOUT_Q4KT, LAYOUT_Q6KT } from './repack.js';
+import { kernelLayout, LAYOUT_G4, LAYOUT_G4T, LAYOUT_Q4KT, LAYOUT_Q6KT } from './repack.js';
 
 interface QuantKernel {
   /** The linear kernel export. */
@@ -145,6 +146,15 @@ export function quantLinear(
       field: 'w',
     });
   }
+  // The kernels read the layout of their build (kernelLayout); a weight prepared otherwise would
+  // give wrong numbers, not an error
+  const layout = w.layout;
+  if (layout !== kernelLayout(w.type, ctx.relaxed)) {
+    throw new UsageError(
+      `${op}: weight ${typeName(w.type)} is in layout ${layout}, the ${ctx.relaxed ? 'relaxed' : 'portable'} kernels read ${kernelLayout(w.type, ctx.relaxed)} (upload it with uploadQuantWeight or allocWeight + commitWeight)`,
+      { field: 'w.layout' },
+    );
+  }
   const xPtr = f32At(x, offX, m * K, op, 'x');
   const oPtr = f32At(out, offOut, m * N, op, 'out');
 
@@ -190,7 +200,6 @@ export function quantLinear(
   act[4] = d;
   act[5] = a1;
   // q8 / q16 in the order of the weight's layout (g4t, q4k-t, q6k-t) or as they come
-  const layout = w.layout;
   if (q80) act[6] = layout === LAYOUT_G4T ? 1 : 0;
   else {
     act[6] = a2;
