@@ -7,9 +7,10 @@
 // group keep GGUF's block layout. The decode kernels then widen 4 scales with one sign-extending
 // load instead of 4 lane inserts (kernels/quant_q4_0.ts, kernels/quant_q8_0.ts).
 //
-// 'g4t' (Q4_0, relaxed build; the portable build keeps g4): g4 whose 4 × 16 quant bytes per group are transposed: byte 4b + j of vector v
-// holds values 8v + j (low nibble) and 8v + 4 + j (high nibble) of block b, so one relaxed dot of
-// a vector leaves each block's products in its own pair of 16-bit lanes (kernels/quant_q4_0.ts).
+// 'g4t' (Q4_0, relaxed build; the portable build keeps g4): g4 whose 4 × 16 quant bytes per group
+// are transposed: byte 4b + j of vector v holds values 8v + j (low nibble) and 8v + 4 + j (high
+// nibble) of block b, so one relaxed dot of a vector leaves each block's products in its own pair
+// of 16-bit lanes (kernels/quant_q4_0.ts).
 //
 // 'q4k-t' (Q4_K): each 144-byte super-block keeps d, dmin and the 12 scale bytes; its 128 bytes of
 // quants are transposed so that byte p of 16-byte vector v holds, in its low nibble, element
@@ -24,15 +25,15 @@
 //
 // Upload converts rows in place with the WASM kernels repack_g4, repack_g4t, repack_q4k and
 // repack_q6k (kernels/repack.ts; packG4, packG4T, packQ4KT and packQ6KT here are their plain
-// references); unpackRow converts one row back for
-// readers of single rows such as the embedding gather.
+// references); unpackRow converts one row back for readers of single rows such as the embedding
+// gather.
 import { GgmlType, typeTraits } from '../../tensor/dtype.js';
 
 /** Layout names stored in WasmWeight.layout. */
 export const LAYOUT_GGUF = 'gguf';
 export const LAYOUT_G4 = 'g4';
-export const LAYOUT_Q4KT = 'q4k-t';
 export const LAYOUT_G4T = 'g4t';
+export const LAYOUT_Q4KT = 'q4k-t';
 export const LAYOUT_Q6KT = 'q6k-t';
 
 /**
@@ -49,7 +50,7 @@ export function kernelLayout(type: GgmlType, relaxed: boolean): string {
 
 /**
  * Rewrites `rows` rows of `cols` values at byte offset `at` of `u8` from GGUF's block layout to
- * g4 (types Q8_0 / Q4_0), in place. The reference of kernels/repack.ts.
+ * g4 (types Q8_0 / Q4_0), in place. The reference of kernels/repack.ts (repack_g4).
  */
 export function packG4(type: GgmlType, u8: Uint8Array, at: number, rows: number, cols: number): void {
   const { blockSize, typeSize } = typeTraits(type);
