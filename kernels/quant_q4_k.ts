@@ -24,13 +24,15 @@
 // vector serving 4 tokens. Partial sums are also stored to a per-thread sink to order the work
 // (see quant_q4_0.ts).
 
+import { Q4KG } from './quant_q4_k_gguf';
 import { Q4K } from './quant_q4_k_rows';
 import { Q4KTile } from './quant_q4_k_tile';
 import { Q } from './quant_util';
 
 /**
  * out[t][r] (+)= W[r] · x[t] for weight rows r in [r0, r1) and tokens t < m. W in the 'q4k-t'
- * layout; q8/q16/d: the Q8_K activation planes in the matching order (quant_act_q8_k, perm = 1);
+ * layout (relaxed build) or GGUF's (portable build); q8/q16/d: the Q8_K activation planes, in the
+ * matching order for q4k-t (quant_act_q8_k, perm = 1);
  * b32: the 32-sums plane (_b16 unused); out: f32, row stride ldo. scratch: 64 bytes per thread
  * (thread tid's at 64·tid), written and never read.
  */
@@ -65,6 +67,45 @@ export function quant_linear_q4_k(
   // Rows in L2-sized blocks (~192 KiB of weights), so every token tile re-reads them from L2
   // even when one call gets the whole row range (decode reads each row once: no blocking, so row
   // pairs can be a whole chunk half apart).
+  if (!ASC_FEATURE_RELAXED_SIMD) {
+    // portable build: GGUF's layout (kernels/quant_q4_k_gguf.ts), rows one at a time
+    const rblk = max<i32>(1, <i32>(196608 / <i32>rb));
+    for (let q0 = r0; q0 < r1; q0 += rblk) {
+      const q1 = min(r1, q0 + rblk);
+      let t = 0;
+      for (; t + 3 <= m; t += 4) {
+        const nt = min(4, m - t);
+        const tt = <usize>t;
+        for (let r = q0; r < q1; r++) {
+          Q4KG.row4(
+            w + <usize>r * rb,
+            nsb,
+            q8 + tt * x8s,
+            x8s,
+            q16 + tt * x16s,
+            x16s,
+            d + tt * ds,
+            ds,
+            bp + tt * bs,
+            bs,
+            out + tt * os + ((<usize>r) << 2),
+            os,
+            accumulate,
+            nt,
+            sink,
+          );
+        }
+      }
+      for (; t < m; t++) {
+        const tt = <usize>t;
+        for (let r = q0; r < q1; r++) {
+          const v = Q4KG.row1(w + <usize>r * rb, nsb, q16 + tt * x16s, d + tt * ds, bp + tt * bs, sink);
+          Q.put(out + tt * os + ((<usize>r) << 2), v, accumulate);
+        }
+      }
+    }
+    return;
+  }
   const rblk = m < 3 ? r1 - r0 : max<i32>(1, <i32>(196608 / <i32>rb));
   for (let q0 = r0; q0 < r1; q0 += rblk) {
     const q1 = min(r1, q0 + rblk);
@@ -79,8 +120,6 @@ export function quant_linear_q4_k(
           nsb,
           q8 + tt * x8s,
           x8s,
-          q16 + tt * x16s,
-          x16s,
           d + tt * ds,
           ds,
           bp + tt * bs,
@@ -105,7 +144,6 @@ export function quant_linear_q4_k(
           <usize>h * rb,
           nsb,
           q8 + tt * x8s,
-          q16 + tt * x16s,
           d + tt * ds,
           bp + tt * bs,
           sink,
@@ -115,15 +153,7 @@ export function quant_linear_q4_k(
         );
       }
       for (let r = q0 + 2 * h; r < q1; r++) {
-        const v = Q4K.row1(
-          w + <usize>r * rb,
-          nsb,
-          q8 + tt * x8s,
-          q16 + tt * x16s,
-          d + tt * ds,
-          bp + tt * bs,
-          sink,
-        );
+        const v = Q4K.row1(w + <usize>r * rb, nsb, q8 + tt * x8s, d + tt * ds, bp + tt * bs, sink);
         Q.put(out + tt * os + ((<usize>r) << 2), v, accumulate);
       }
     }

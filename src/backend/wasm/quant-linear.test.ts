@@ -254,7 +254,7 @@ describe('quantLinear input checks', () => {
     const out = f32Buf(ctx, 2);
     quantLinear(ctx, out, x, w, 1);
     assert.throws(
-      () => quantLinear(ctx, out, x, { ...w, layout: 'gguf' }, 1),
+      () => quantLinear(ctx, out, x, { ...w, layout: w.layout === 'gguf' ? 'q4k-t' : 'gguf' }, 1),
       (e: unknown) => e instanceof UsageError && e.field === 'w.layout',
     );
   });
@@ -269,10 +269,9 @@ describe('quantLinear input checks', () => {
   });
 });
 
-// The Q4_K kernels (both builds) and the relaxed Q6_K kernel keep the same i32 lanes per
-// super-block in every path (kernels/quant_q4_k.ts, quant_q6_k.ts): one token at a time (two rows
-// per pass, then one) and 4-token tiles. (The builds differ in the last bits: the relaxed one
-// fuses the f32 multiply-adds.)
+// The relaxed build's Q4_K and Q6_K kernels (q4k-t, q6k-t) keep the same i32 lanes per super-block
+// in every path (kernels/quant_q4_k.ts, quant_q6_k.ts): one token at a time (two rows per pass,
+// then one) and 4-token tiles.
 describe('Q4_K, Q6_K: every path gives the same bits', () => {
   const builds = quantBuilds();
   const ctxs: WasmContextImpl[] = [];
@@ -292,7 +291,7 @@ describe('Q4_K, Q6_K: every path gives the same bits', () => {
       const data = quantizedWeight(type, rows, cols, r);
       const x = randomX(m * cols, r);
       ctxs.forEach((ctx, bi) => {
-        if (type === GgmlType.Q6_K && builds[bi] !== 'relaxed') return; // portable: GGUF layout, other lanes
+        if (builds[bi] !== 'relaxed') return; // portable build: GGUF layouts, other lanes per path
         const w = uploadQuantWeight(ctx, type, rows, cols, data);
         const xb = f32Buf(ctx, m * cols);
         const ob = f32Buf(ctx, m * rows);
