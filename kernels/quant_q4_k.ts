@@ -1,25 +1,25 @@
 // Q4_K weights · Q8_K activations (ggml's vec_dot_q4_K_q8_K), parallel over weight rows.
 //
-// Weight layout 'q4k-t' (src/backend/wasm/repack.ts), made at upload from GGUF's: a row of K
-// values is K/256 super-blocks of 144 bytes, d (f16), dmin (f16) and scales[12] (8 six-bit scales
-// + 8 six-bit mins, get_scale_min_k4 packing) as in GGUF, then qs[128] transposed: byte p of
-// 16-byte vector v (v = 0..7) holds, in its low nibble, element 4v + (p & 1) of sub-block p >> 1
-// and, in its high nibble, element 4v + 2 + (p & 1). So every vector carries 4 elements of each
-// of the 8 sub-blocks, and one relaxed dot (pmaddubsw) leaves each sub-block's products in its own
-// 16-bit lane: 8 vectors fold into two i16x8 sums [S0..S7] (elements 0..15 and 16..31, |lane| ≤
-// 16·15·127 = 30480) that one i32x4.dot_i16x8_s with the 8 scales finishes. The GGUF layout needs
-// the lanes of 4 sub-blocks folded (shuffles and adds) instead: 137 → ~115 instructions per
+// Weight layout, relaxed build: 'q4k-t' (src/backend/wasm/repack.ts), made at upload from
+// GGUF's: a row of K values is K/256 super-blocks of 144 bytes, d (f16), dmin (f16) and
+// scales[12] (8 six-bit scales + 8 six-bit mins, get_scale_min_k4 packing) as in GGUF, then
+// qs[128] transposed: byte p of 16-byte vector v (v = 0..7) holds, in its low nibble, element
+// 4v + (p & 1) of sub-block p >> 1 and, in its high nibble, element 4v + 2 + (p & 1). So every
+// vector carries 4 elements of each of the 8 sub-blocks, and one relaxed dot (pmaddubsw) leaves
+// each sub-block's products in its own 16-bit lane: 8 vectors fold into two i16x8 sums [S0..S7]
+// (elements 0..15 and 16..31, |lane| ≤ 16·15·127 = 30480) that one i32x4.dot_i16x8_s with the 8
+// scales finishes (kernels/quant_q4_k_rows.ts, quant_q4_k_tile.ts). The GGUF layout needs the
+// lanes of 4 sub-blocks folded (shuffles and adds) instead: 137 → ~115 instructions per
 // super-block, 12.4 → 14.1 GB/s per core from L2, 9.6 → 12.1 from DRAM with two rows per pass.
-// Activations: the Q8_K planes of kernels/quant_act.ts written in the matching order (quant_act_q8_k
-// with perm = 1): vector k of a super-block, byte p = x[32·(p >> 1) + 2k + (p & 1)] (q8 plane;
-// the q16 plane holds the same order as i16).
+// Activations: the Q8_K planes of kernels/quant_act.ts written in the matching order
+// (quant_act_q8_k with perm = 1): vector k of a super-block, byte p = x[32·(p >> 1) + 2k + (p & 1)].
 // Per super-block the integer Σ sc·(q·x) is exact and its i32 lanes hold the sub-block pairs
-// [sc0·S0 + sc1·S1, sc2·S2 + sc3·S3, ...] in every path (1 or 2 rows, 4 tokens) and both builds,
-// so a token's results have the same bits in every path (the relaxed build fuses the f32
-// multiply-adds); then Σ m·bsum32 and the scaling by d·d_x and dmin·d_x as ggml does (Q.finishK).
-// Portable build: weights widened to i16 and i32x4.dot_i16x8_s with the i16 activations, one i32
-// lane per sub-block, scales applied by i32x4.mul.
-// Decode (1-2 tokens): two rows per pass half the chunk apart (see quant_q8_0.ts). Prefill: tokens
+// [sc0·S0 + sc1·S1, sc2·S2 + sc3·S3, ...] in every path (1 or 2 rows, 4 tokens), so a token's
+// results have the same bits in every path; then Σ m·bsum32 and the scaling by d·d_x and
+// dmin·d_x as ggml does (Q.finishK).
+// Portable build: GGUF's layout and natural activation order (kernels/quant_q4_k_gguf.ts), rows one
+// at a time: with widened i16 weights the transposed order measured ~5% slower.
+// Decode (1-2 tokens, relaxed build): two rows per pass half the chunk apart (see quant_q8_0.ts). Prefill: tokens
 // go 4 at a time while ≥ 3 remain (the activation planes are padded to 4 rows), each unpacked
 // vector serving 4 tokens. Partial sums are also stored to a per-thread sink to order the work
 // (see quant_q4_0.ts).
