@@ -4,26 +4,45 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFileSource } from '../../io/byte-source-node.js';
-import { type GgufKv, readGguf } from '../../io/gguf/index.js';
+import { type Gguf, type GgufKv, readGguf } from '../../io/gguf/index.js';
 import { ggufMetaFromHfJson, hfJsonFromGguf } from '../../jobs/convert-tokenizer.js';
 
-export function ggufTokenizerMetadata(basePath: string): [string, GgufKv][] {
+/**
+ * The base's tokenizer in either form: a directory's tokenizer.json (+ config), or a
+ * GGUF's metadata; `none` when the base has neither.
+ */
+function withBaseTokenizer<T>(
+  basePath: string,
+  fromHf: (json: unknown, config: unknown, file: string) => T,
+  fromGguf: (g: Gguf) => T,
+  none: T,
+): T {
   if (statSync(basePath).isDirectory()) {
     const tj = join(basePath, 'tokenizer.json');
+    if (!existsSync(tj)) return none;
     const tc = join(basePath, 'tokenizer_config.json');
     const config: unknown = existsSync(tc) ? JSON.parse(readFileSync(tc, 'utf8')) : {};
-    return existsSync(tj) ? ggufMetaFromHfJson(JSON.parse(readFileSync(tj, 'utf8')), config, tj) : [];
+    return fromHf(JSON.parse(readFileSync(tj, 'utf8')), config, tj);
   }
   const src = openFileSource(basePath);
   try {
     const head = new Uint8Array(4);
     src.readInto(0, head);
-    if (String.fromCharCode(...head) !== 'GGUF') return [];
-    const g = readGguf(src);
-    return [...g.metadata].filter(([k]) => k.startsWith('tokenizer.'));
+    if (String.fromCharCode(...head) !== 'GGUF') return none;
+    return fromGguf(readGguf(src));
   } finally {
     src.close();
   }
+}
+
+/** The `tokenizer.*` GGUF metadata for a derived model's GGUF. */
+export function ggufTokenizerMetadata(basePath: string): [string, GgufKv][] {
+  return withBaseTokenizer<[string, GgufKv][]>(
+    basePath,
+    (json, config, file) => ggufMetaFromHfJson(json, config, file),
+    (g) => [...g.metadata].filter(([k]) => k.startsWith('tokenizer.')),
+    [],
+  );
 }
 
 /**
@@ -32,22 +51,10 @@ export function ggufTokenizerMetadata(basePath: string): [string, GgufKv][] {
  * `llmts convert` writes it); undefined when the base has none or no exact tokenizer.json form.
  */
 export function hfTokenizerFiles(basePath: string): { tokenizer: unknown; config: unknown } | undefined {
-  if (statSync(basePath).isDirectory()) {
-    const tj = join(basePath, 'tokenizer.json');
-    if (!existsSync(tj)) return undefined;
-    const tc = join(basePath, 'tokenizer_config.json');
-    return {
-      tokenizer: JSON.parse(readFileSync(tj, 'utf8')),
-      config: existsSync(tc) ? JSON.parse(readFileSync(tc, 'utf8')) : {},
-    };
-  }
-  const src = openFileSource(basePath);
-  try {
-    const head = new Uint8Array(4);
-    src.readInto(0, head);
-    if (String.fromCharCode(...head) !== 'GGUF') return undefined;
-    return hfJsonFromGguf(readGguf(src));
-  } finally {
-    src.close();
-  }
+  return withBaseTokenizer<{ tokenizer: unknown; config: unknown } | undefined>(
+    basePath,
+    (tokenizer, config) => ({ tokenizer, config }),
+    (g) => hfJsonFromGguf(g),
+    undefined,
+  );
 }
